@@ -1,0 +1,15 @@
+// ClickHouse client construction, shared by consumers, migrations and the query CLI.
+import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import type { ClickHouseConfig } from './config.ts'
+
+export function createClickHouse(config: ClickHouseConfig, opts: { database?: string | null } = {}): ClickHouseClient {
+  return createClient({
+    url: config.url,
+    username: config.user,
+    password: config.password,
+    // null: no database (used to create it); default: the configured one
+    ...(opts.database === null ? {} : { database: opts.database ?? config.database }),
+    request_timeout: 60_000,
+    application: 'telemetry-ingest',
+  })
+}

@@ -1,0 +1,123 @@
+// The one configuration object. Read once at start from the environment, validated, then each component
+// receives only its slice (config.gateway, config.kafka, ...). Every variable is documented in README.md.
+import { z } from 'zod'
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def)
+const list = z
+  .string()
+  .default('')
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+
+const envSchema = z.object({
+  HOST: z.string().default('0.0.0.0'),
+  PORT: int(8080, 0),
+  TRUSTED_PROXIES: list,
+  REQUEST_TIMEOUT_MS: int(30_000, 1000),
+  SHUTDOWN_GRACE_MS: int(10_000, 0),
+
+  LIMIT_BODY_BYTES: int(1024 * 1024, 1),
+  LIMIT_DECOMPRESSED_BYTES: int(5 * 1024 * 1024, 1),
+  LIMIT_EVENTS_PER_BATCH: int(500, 1),
+  LIMIT_EVENT_BYTES: int(32 * 1024, 64),
+  LIMIT_PROPERTY_DEPTH: int(5, 1),
+  LIMIT_PROPERTY_KEYS: int(200, 1),
+  MAX_FUTURE_MS: int(24 * 60 * 60 * 1000, 0),
+
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.string()).min(1, 'KAFKA_BROKERS needs at least one host:port')),
+  KAFKA_CLIENT_ID: z.string().default('telemetry-ingest'),
+  TOPIC_TEMPLATE: z
+    .string()
+    .default('telemetry.{category}')
+    .refine((t) => t.includes('{category}'), 'TOPIC_TEMPLATE must contain {category}'),
+  DEAD_LETTER_TOPIC: z.string().default('telemetry_dead_letter'),
+  PRODUCE_TIMEOUT_MS: int(5_000, 100),
+  RETRY_AFTER_SECONDS: int(5, 1),
+  KAFKA_COMPRESSION: z.enum(['none', 'gzip']).default('gzip'),
+
+  CLICKHOUSE_URL: z.string().url().default('http://127.0.0.1:8123'),
+  CLICKHOUSE_USER: z.string().default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'CLICKHOUSE_DATABASE must be a plain identifier')
+    .default('telemetry'),
+
+  CONSUMER_GROUP: z.string().default('telemetry-clickhouse-loader'),
+  CONSUMER_BATCH_MAX_ROWS: int(10_000, 1),
+  CONSUMER_BATCH_MAX_WAIT_MS: int(1_000, 0),
+  CONSUMER_FETCH_MIN_BYTES: int(64 * 1024, 1),
+  CONSUMER_TOPIC_REFRESH_MS: int(10_000, 100),
+  CONSUMER_PARTITIONS_CONCURRENTLY: int(2, 1),
+  CONSUMER_RETRY_MAX_MS: int(30_000, 100),
+
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+})
+
+export type Env = z.input<typeof envSchema>
+
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+  const parsed = envSchema.safeParse(env)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`)
+  }
+  const e = parsed.data
+  if (e.LIMIT_DECOMPRESSED_BYTES < e.LIMIT_BODY_BYTES) {
+    throw new Error('invalid configuration:\n  LIMIT_DECOMPRESSED_BYTES must be >= LIMIT_BODY_BYTES')
+  }
+  return {
+    gateway: {
+      host: e.HOST,
+      port: e.PORT,
+      trustedProxies: e.TRUSTED_PROXIES,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+      produceTimeoutMs: e.PRODUCE_TIMEOUT_MS,
+      retryAfterSeconds: e.RETRY_AFTER_SECONDS,
+      topicTemplate: e.TOPIC_TEMPLATE,
+      maxFutureMs: e.MAX_FUTURE_MS,
+    },
+    limits: {
+      bodyBytes: e.LIMIT_BODY_BYTES,
+      decompressedBytes: e.LIMIT_DECOMPRESSED_BYTES,
+      eventsPerBatch: e.LIMIT_EVENTS_PER_BATCH,
+      eventBytes: e.LIMIT_EVENT_BYTES,
+      propertyDepth: e.LIMIT_PROPERTY_DEPTH,
+      propertyKeys: e.LIMIT_PROPERTY_KEYS,
+    },
+    kafka: {
+      brokers: e.KAFKA_BROKERS,
+      clientId: e.KAFKA_CLIENT_ID,
+      compression: e.KAFKA_COMPRESSION,
+    },
+    clickhouse: {
+      url: e.CLICKHOUSE_URL,
+      user: e.CLICKHOUSE_USER,
+      password: e.CLICKHOUSE_PASSWORD,
+      database: e.CLICKHOUSE_DATABASE,
+    },
+    consumer: {
+      groupId: e.CONSUMER_GROUP,
+      topicTemplate: e.TOPIC_TEMPLATE,
+      deadLetterTopic: e.DEAD_LETTER_TOPIC,
+      batchMaxRows: e.CONSUMER_BATCH_MAX_ROWS,
+      batchMaxWaitMs: e.CONSUMER_BATCH_MAX_WAIT_MS,
+      fetchMinBytes: e.CONSUMER_FETCH_MIN_BYTES,
+      topicRefreshMs: e.CONSUMER_TOPIC_REFRESH_MS,
+      partitionsConcurrently: e.CONSUMER_PARTITIONS_CONCURRENTLY,
+      retryMaxMs: e.CONSUMER_RETRY_MAX_MS,
+    },
+    log: { level: e.LOG_LEVEL },
+  }
+}
+
+export type Config = ReturnType<typeof loadConfig>
+export type GatewayConfig = Config['gateway']
+export type Limits = Config['limits']
+export type KafkaConfig = Config['kafka']
+export type ClickHouseConfig = Config['clickhouse']
+export type ConsumerConfig = Config['consumer']

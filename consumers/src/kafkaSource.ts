@@ -1,0 +1,152 @@
+// The fetch side of the loader: a kafkajs consumer group over every topic the topic template can name.
+// kafkajs only subscribes to topics that exist when it starts, so the topic list is re-read every
+// CONSUMER_TOPIC_REFRESH_MS and the consumer re-joins when a new category's topic appears (new topics are
+// read from their beginning, so the first events of a new category are not missed).
+import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs'
+import type { ConsumerConfig, KafkaConfig } from '../../common/config.ts'
+import { errorMessage, type Logger } from '../../common/logger.ts'
+import { topicPattern } from '../../schemas/event.ts'
+import type { InboundMessage } from './deadLetter.ts'
+
+export type PartitionBatch = {
+  messages: InboundMessage[]
+  /** false once this batch must be given up (shutdown, or the partition moved to another member) */
+  stillOwned: () => boolean
+  heartbeat: () => Promise<void>
+  commit: (nextOffset: string) => Promise<void>
+}
+
+export type BatchHandler = (batch: PartitionBatch) => Promise<'committed' | 'abandoned'>
+
+export function createKafka(config: KafkaConfig, log: Logger): Kafka {
+  return new Kafka({
+    clientId: config.clientId,
+    brokers: config.brokers,
+    connectionTimeout: 3_000,
+    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
+    logLevel: logLevel.WARN,
+    logCreator: () => ({ level, log: entry }) => {
+      const fields = { kafkajs: entry.namespace, error: entry.log.error }
+      if (level <= logLevel.ERROR) log.error(entry.log.message, fields)
+      else log.warn(entry.log.message, fields)
+    },
+  })
+}
+
+export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: BatchHandler, log: Logger) {
+  const pattern = topicPattern(config.topicTemplate)
+  const admin = kafka.admin()
+  let consumer: Consumer | null = null
+  let subscribed: string[] = []
+  let stopping = false
+  let timer: NodeJS.Timeout | null = null
+  let refreshing: Promise<void> = Promise.resolve()
+
+  async function matchingTopics(): Promise<string[]> {
+    const all = await admin.listTopics()
+    return all.filter((t) => pattern.test(t) && t !== config.deadLetterTopic).sort()
+  }
+
+  async function startConsumer(topics: string[]) {
+    const c = kafka.consumer({
+      groupId: config.groupId,
+      maxWaitTimeInMs: config.batchMaxWaitMs,
+      minBytes: config.fetchMinBytes,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      allowAutoTopicCreation: false,
+    })
+    await c.connect()
+    await c.subscribe({ topics, fromBeginning: true })
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: config.partitionsConcurrently,
+      eachBatch: (payload) => eachBatch(c, payload),
+    })
+    consumer = c
+    subscribed = topics
+    log.info('consuming', { group: config.groupId, topics })
+  }
+
+  async function eachBatch(c: Consumer, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
+    const { topic, partition } = batch
+    for (let start = 0; start < batch.messages.length; start += config.batchMaxRows) {
+      const chunk = batch.messages.slice(start, start + config.batchMaxRows)
+      const messages: InboundMessage[] = chunk.map((m) => ({
+        topic,
+        partition,
+        offset: m.offset,
+        key: m.key,
+        value: m.value,
+        headers: headersAsStrings(m.headers),
+      }))
+      const result = await handle({
+        messages,
+        stillOwned: () => isRunning() && !isStale() && !stopping,
+        heartbeat,
+        commit: async (nextOffset) => {
+          await c.commitOffsets([{ topic, partition, offset: nextOffset }])
+          resolveOffset(chunk[chunk.length - 1]!.offset)
+        },
+      })
+      if (result === 'abandoned') return
+      await heartbeat()
+    }
+  }
+
+  async function refresh() {
+    try {
+      const topics = await matchingTopics()
+      if (topics.length === 0 || sameList(topics, subscribed)) return
+      if (consumer) {
+        log.info('new topics: re-joining the group', { added: topics.filter((t) => !subscribed.includes(t)) })
+        await consumer.disconnect()
+        consumer = null
+      }
+      if (!stopping) await startConsumer(topics)
+    } catch (err) {
+      log.warn('topic refresh failed; will retry', { error: errorMessage(err) })
+    }
+  }
+
+  function schedule() {
+    if (stopping) return
+    timer = setTimeout(() => {
+      refreshing = refresh().finally(schedule)
+    }, config.topicRefreshMs)
+  }
+
+  const started = (async () => {
+    await admin.connect()
+    refreshing = refresh()
+    await refreshing
+    schedule()
+  })()
+
+  return {
+    started,
+    /** Stops fetching; an in-flight batch is finished or abandoned (uncommitted) before this resolves. */
+    async stop() {
+      stopping = true
+      if (timer) clearTimeout(timer)
+      await refreshing.catch(() => {})
+      await consumer?.disconnect()
+      await admin.disconnect()
+    },
+  }
+}
+
+function headersAsStrings(headers: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (v === undefined) continue
+    out[k] = Array.isArray(v) ? v.map(String).join(',') : Buffer.isBuffer(v) ? v.toString('utf8') : String(v)
+  }
+  return out
+}
+
+function sameList(a: string[], b: string[]) {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}

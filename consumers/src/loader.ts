@@ -1,0 +1,123 @@
+// The loader's order of work for one fetched batch, in one place:
+//   fetch (kafkaSource) → map rows → insert → dead-letter the unloadable → commit offsets
+// Offsets are committed only here, after ClickHouse accepted the rows and the dead-letter topic
+// acknowledged the rest. A crash before the commit replays the batch; the ReplacingMergeTree table
+// collapses the replayed rows (same backend_id, same sorting key), so query results count each once.
+import { errorMessage, type Logger } from '../../common/logger.ts'
+import type { DeadLetter, DeadLetterSink, InboundMessage } from './deadLetter.ts'
+import { InsertError, type RowWriter } from './steps/insertRows.ts'
+import { mapEventRow } from './steps/mapEventRows.ts'
+
+export type LoaderDeps = {
+  writer: RowWriter
+  deadLetters: DeadLetterSink
+  table: string
+  log: Logger
+  retryMaxMs: number
+  /** false once the batch must be given up (shutdown or partition revoked): nothing is committed then */
+  shouldContinue: () => boolean
+  heartbeat: () => Promise<void>
+  /** commit `nextOffset` (last loaded offset + 1) for the batch's partition */
+  commit: (nextOffset: string) => Promise<void>
+}
+
+export type BatchResult =
+  | { status: 'committed'; inserted: number; deadLettered: number; nextOffset: string }
+  | { status: 'abandoned' }
+
+type Mapped = { message: InboundMessage; row: object }
+
+export async function loadBatch(messages: InboundMessage[], deps: LoaderDeps): Promise<BatchResult> {
+  if (messages.length === 0) return { status: 'abandoned' }
+  const rows: Mapped[] = []
+  const dead: DeadLetter[] = []
+  for (const message of messages) {
+    const mapped = mapEventRow(message.value)
+    if (mapped.ok) rows.push({ message, row: mapped.row })
+    else dead.push({ message, stage: 'map', reason: mapped.reason })
+  }
+
+  const refused = await insertIsolatingBadRows(rows, deps)
+  if (refused === 'abandoned') return { status: 'abandoned' }
+  dead.push(...refused)
+
+  if (dead.length > 0) {
+    const sent = await retrying('dead-letter', () => deps.deadLetters.send(dead), deps)
+    if (sent === 'abandoned') return { status: 'abandoned' }
+    deps.log.warn('dead-lettered messages', {
+      count: dead.length,
+      topic: messages[0]!.topic,
+      partition: messages[0]!.partition,
+      first_reason: dead[0]!.reason.slice(0, 300),
+    })
+  }
+
+  const nextOffset = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString()
+  const committed = await retrying('commit', () => deps.commit(nextOffset), deps)
+  if (committed === 'abandoned') return { status: 'abandoned' }
+  return { status: 'committed', inserted: rows.length - refused.length, deadLettered: dead.length, nextOffset }
+}
+
+/**
+ * Insert all rows; when ClickHouse refuses the content, split the rows in halves until the refused rows
+ * are isolated, and return those as dead letters with ClickHouse's error. Server trouble (down, overloaded)
+ * is retried with backoff instead, for as long as the batch is still ours.
+ */
+async function insertIsolatingBadRows(rows: Mapped[], deps: LoaderDeps): Promise<DeadLetter[] | 'abandoned'> {
+  if (rows.length === 0) return []
+  let refusal: InsertError | null = null
+  const outcome = await retrying(
+    'insert',
+    async () => {
+      try {
+        await deps.writer.insert(
+          deps.table,
+          rows.map((r) => r.row),
+        )
+      } catch (err) {
+        if (err instanceof InsertError && err.badRows) {
+          refusal = err
+          return
+        }
+        throw err
+      }
+    },
+    deps,
+  )
+  if (outcome === 'abandoned') return outcome
+  if (refusal === null) return []
+  if (rows.length === 1) return [{ message: rows[0]!.message, stage: 'insert', reason: `ClickHouse refused the row: ${(refusal as InsertError).message}` }]
+  const mid = Math.ceil(rows.length / 2)
+  const left = await insertIsolatingBadRows(rows.slice(0, mid), deps)
+  if (left === 'abandoned') return left
+  const right = await insertIsolatingBadRows(rows.slice(mid), deps)
+  if (right === 'abandoned') return right
+  return [...left, ...right]
+}
+
+async function retrying(what: string, attempt: () => Promise<void>, deps: LoaderDeps): Promise<'done' | 'abandoned'> {
+  let delay = 200
+  for (let tries = 1; ; tries++) {
+    if (!deps.shouldContinue()) return 'abandoned'
+    try {
+      await attempt()
+      if (tries > 1) deps.log.info(`${what} succeeded after retries`, { tries })
+      return 'done'
+    } catch (err) {
+      deps.log.warn(`${what} failed; retrying`, { tries, retry_in_ms: delay, error: errorMessage(err).slice(0, 500) })
+      if ((await pauseWithHeartbeats(delay, deps)) === 'abandoned') return 'abandoned'
+      delay = Math.min(delay * 2, deps.retryMaxMs)
+    }
+  }
+}
+
+async function pauseWithHeartbeats(ms: number, deps: LoaderDeps): Promise<'done' | 'abandoned'> {
+  const until = Date.now() + ms
+  while (Date.now() < until) {
+    if (!deps.shouldContinue()) return 'abandoned'
+    await new Promise((r) => setTimeout(r, Math.min(1_000, until - Date.now())))
+    // keeps the group membership while ClickHouse is down; failures here surface on the next fetch
+    await deps.heartbeat().catch(() => {})
+  }
+  return 'done'
+}

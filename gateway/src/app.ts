@@ -1,0 +1,100 @@
+// The gateway's HTTP surface. Routes are listed here; each route's steps live in routes/ and steps/.
+import { Hono } from 'hono'
+import type { Context } from 'hono'
+import { getConnInfo } from '@hono/node-server/conninfo'
+import type { GatewayConfig, Limits } from '../../common/config.ts'
+import { uuidv7 } from '../../common/ids.ts'
+import type { Logger } from '../../common/logger.ts'
+import { resolveClientAddress } from './clientAddress.ts'
+import type { EventProducer } from './eventProducer.ts'
+import type { GeoLookup } from './geo.ts'
+import type { GatewayMetrics } from './metrics.ts'
+import { batchRoute } from './routes/batch.ts'
+import { envelopeError } from './steps/buildResponse.ts'
+import { continueOrStartTrace, type TraceContext } from './traceparent.ts'
+
+export type GatewayEnv = {
+  Variables: {
+    requestId: string
+    clientIp: string
+    trace: TraceContext
+    summary: Record<string, unknown>
+  }
+}
+
+export type GatewayDeps = {
+  config: GatewayConfig
+  limits: Limits
+  producer: EventProducer
+  geo: GeoLookup
+  metrics: GatewayMetrics
+  log: Logger
+  /** Set during shutdown: readiness fails and connections are closed after their response. */
+  isDraining?: () => boolean
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+export function createApp(deps: GatewayDeps) {
+  const { config, metrics, log, producer } = deps
+  const trusted = new Set(config.trustedProxies)
+  const app = new Hono<GatewayEnv>()
+
+  // Request id, client address and trace context for every request; then metrics and one log line.
+  app.use(async (c, next) => {
+    const started = performance.now()
+    const given = c.req.header('x-request-id')
+    const requestId = given && REQUEST_ID.test(given) ? given : uuidv7()
+    c.set('requestId', requestId)
+    c.set('clientIp', resolveClientAddress(peerAddress(c), c.req.header('x-forwarded-for'), trusted))
+    c.set('trace', continueOrStartTrace(c.req.header('traceparent')))
+    try {
+      await next()
+    } finally {
+      c.header('X-Request-ID', requestId)
+      if (deps.isDraining?.()) c.header('Connection', 'close')
+      const route = c.req.routePath || 'unmatched'
+      const seconds = (performance.now() - started) / 1000
+      metrics.httpRequests.inc({ route, method: c.req.method, status: String(c.res.status) })
+      metrics.httpDuration.observe({ route }, seconds)
+      if (route !== '/metrics' && route !== '/healthz' && route !== '/readyz') {
+        log.info('request', {
+          request_id: requestId,
+          method: c.req.method,
+          route,
+          status: c.res.status,
+          duration_ms: Math.round(seconds * 10_000) / 10,
+          client_ip: c.get('clientIp'),
+          ...c.get('summary'),
+        })
+      }
+    }
+  })
+
+  app.post('/v1/batch', batchRoute(deps))
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  app.get('/readyz', async (c) => {
+    if (deps.isDraining?.()) return c.json({ status: 'draining', kafka: 'unknown' }, 503)
+    const ready = await producer.isReady()
+    return ready ? c.json({ status: 'ready', kafka: 'connected' }) : c.json({ status: 'not ready', kafka: 'unreachable' }, 503)
+  })
+  app.get('/metrics', async (c) => {
+    return c.text(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType })
+  })
+
+  app.notFound((c) => c.json(envelopeError(`no route for ${c.req.method} ${c.req.path}`), 404))
+  app.onError((err, c) => {
+    log.error('unhandled error', { request_id: c.get('requestId'), error: err.message })
+    return c.json(envelopeError('internal error; the request id identifies it in the gateway logs', true), 500)
+  })
+  return app
+}
+
+function peerAddress(c: Context<GatewayEnv>): string | undefined {
+  try {
+    return getConnInfo(c).remote.address
+  } catch {
+    return undefined // not served by @hono/node-server (unit tests call app.request directly)
+  }
+}

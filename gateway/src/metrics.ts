@@ -1,0 +1,66 @@
+// Prometheus metrics of the gateway (GET /metrics). Names follow the seed's counters: all_upload,
+// wrong_meta, wrong_data, success_upload are the `type` label of gateway_uploads_total.
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>
+
+const MAX_CATEGORY_LABELS = 100
+
+export function createGatewayMetrics() {
+  const registry = new Registry()
+  // process CPU, resident memory, heap, GC, and nodejs_eventloop_lag_* (what the seeds' operators watch)
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 })
+
+  const httpRequests = new Counter({
+    name: 'gateway_http_requests_total',
+    help: 'HTTP requests by route, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [registry],
+  })
+  const httpDuration = new Histogram({
+    name: 'gateway_http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  })
+  const uploads = new Counter({
+    name: 'gateway_uploads_total',
+    help: 'Uploads by type: all_upload (every batch request), wrong_meta (bad meta), wrong_data (per invalid event), success_upload (batch fully accepted)',
+    labelNames: ['type'] as const,
+    registers: [registry],
+  })
+  const events = new Counter({
+    name: 'gateway_events_total',
+    help: 'Events by category, outcome (accepted|rejected) and reason (a part code name)',
+    labelNames: ['category', 'outcome', 'reason'] as const,
+    registers: [registry],
+  })
+  const produceDuration = new Histogram({
+    name: 'gateway_kafka_produce_duration_seconds',
+    help: 'Time until Kafka acknowledged (or the produce failed), by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  })
+
+  // Categories come from clients: cap the label values so a hostile client cannot explode the series.
+  const seenCategories = new Set<string>()
+  const categoryLabel = (category: string) => {
+    if (seenCategories.has(category)) return category
+    if (seenCategories.size >= MAX_CATEGORY_LABELS) return '_other'
+    seenCategories.add(category)
+    return category
+  }
+
+  return {
+    registry,
+    httpRequests,
+    httpDuration,
+    uploads,
+    produceDuration,
+    countEvent(category: string, outcome: 'accepted' | 'rejected', reason: string, n = 1) {
+      events.inc({ category: categoryLabel(category), outcome, reason }, n)
+    },
+  }
+}

@@ -1,0 +1,83 @@
+// POST /v1/batch — the whole pipeline of one upload, in order:
+//   decode → envelope → split/validate → enrich → produce → respond
+import type { Context } from 'hono'
+import type { GatewayConfig, Limits } from '../../../common/config.ts'
+import type { Logger } from '../../../common/logger.ts'
+import { partCodes } from '../../../schemas/codes.ts'
+import type { EventProducer } from '../eventProducer.ts'
+import type { GeoLookup } from '../geo.ts'
+import type { GatewayMetrics } from '../metrics.ts'
+import { buildResponse, envelopeError } from '../steps/buildResponse.ts'
+import { decodeBody } from '../steps/decodeBody.ts'
+import { enrichEvents } from '../steps/enrichEvent.ts'
+import { produceAccepted } from '../steps/produceAccepted.ts'
+import { checkEnvelope, splitAndValidate } from '../steps/splitAndValidate.ts'
+import type { GatewayEnv } from '../app.ts'
+
+export type BatchDeps = {
+  config: GatewayConfig
+  limits: Limits
+  producer: EventProducer
+  geo: GeoLookup
+  metrics: GatewayMetrics
+  log: Logger
+}
+
+export function batchRoute(deps: BatchDeps) {
+  const { config, limits, producer, geo, metrics, log } = deps
+  return async (c: Context<GatewayEnv>) => {
+    const receivedAt = Date.now()
+    metrics.uploads.inc({ type: 'all_upload' })
+
+    const decoded = await decodeBody(c.req.raw, limits)
+    if (!decoded.ok) return c.json(envelopeError(decoded.message), decoded.status)
+
+    const checked = checkEnvelope(decoded.json, limits)
+    if (!checked.ok) {
+      if (checked.wrongMeta) metrics.uploads.inc({ type: 'wrong_meta' })
+      return c.json(envelopeError(checked.message), checked.status)
+    }
+    const { meta, data } = checked.envelope
+
+    const validated = splitAndValidate(data, limits)
+    const trace = c.get('trace')
+    const enriched = enrichEvents(validated, { requestId: c.get('requestId'), receivedAt, clientIp: c.get('clientIp'), meta, maxFutureMs: config.maxFutureMs }, geo)
+
+    const produced = await produceAccepted(producer, enriched, {
+      topicTemplate: config.topicTemplate,
+      timeoutMs: config.produceTimeoutMs,
+      traceparent: trace.traceparent,
+      requestId: c.get('requestId'),
+    })
+    if (produced.status !== 'nothing-to-send') {
+      metrics.produceDuration.observe({ outcome: produced.status }, produced.durationMs / 1000)
+    }
+    if (produced.status === 'unavailable') {
+      log.warn('kafka produce failed', { request_id: c.get('requestId'), topic: produced.topic, error: produced.error })
+    }
+
+    const response = buildResponse(enriched, produced)
+    for (const o of enriched) {
+      if (!o.ok) metrics.uploads.inc({ type: 'wrong_data' })
+    }
+    if (response.status === 200) metrics.uploads.inc({ type: 'success_upload' })
+    countOutcomes(metrics, meta.category, response.body.parts)
+    c.set('summary', { app_id: meta.app_id, category: meta.category, events: data.length, accepted: response.accepted, rejected: response.rejected, trace_id: trace.traceId })
+
+    if (response.status === 503) c.header('Retry-After', String(config.retryAfterSeconds))
+    return c.json(response.body, response.status)
+  }
+}
+
+function countOutcomes(metrics: GatewayMetrics, category: string, parts: { code: number }[]) {
+  const byCode = new Map<number, number>()
+  for (const p of parts) byCode.set(p.code, (byCode.get(p.code) ?? 0) + 1)
+  for (const [code, n] of byCode) {
+    metrics.countEvent(category, code === 0 ? 'accepted' : 'rejected', reasonName(code), n)
+  }
+}
+
+const reasonByCode = new Map<number, string>(Object.entries(partCodes).map(([name, v]) => [v.code, name]))
+function reasonName(code: number): string {
+  return reasonByCode.get(code) ?? String(code)
+}

@@ -1,0 +1,115 @@
+// Step 1 of POST /v1/batch: read the body within the byte limits, undo Content-Encoding, check UTF-8,
+// parse JSON. Everything that fails here fails the whole request (400 / 413 / 415).
+import { promisify } from 'node:util'
+import * as zlib from 'node:zlib'
+import type { Limits } from '../../../common/config.ts'
+import { formatBytes } from '../format.ts'
+
+export type DecodeResult =
+  | { ok: true; json: unknown; compressedBytes: number; bytes: number }
+  | { ok: false; status: 400 | 413 | 415; message: string }
+
+type Decompressor = (buf: Buffer, opts: zlib.ZlibOptions & zlib.BrotliOptions) => Promise<Buffer>
+
+const decompressors: Record<string, Decompressor | undefined> = {
+  gzip: promisify(zlib.gunzip) as Decompressor,
+  'x-gzip': promisify(zlib.gunzip) as Decompressor,
+  deflate: inflateEitherForm,
+  br: promisify(zlib.brotliDecompress) as Decompressor,
+  // zstd exists in Node >= 22.15 / 23.8; older runtimes answer 415 for it.
+  ...(typeof (zlib as { zstdDecompress?: unknown }).zstdDecompress === 'function'
+    ? { zstd: promisify((zlib as unknown as { zstdDecompress: typeof zlib.gunzip }).zstdDecompress) as Decompressor }
+    : {}),
+}
+
+export const supportedEncodings = ['identity', ...Object.keys(decompressors)]
+
+// HTTP "deflate" is meant to be zlib-wrapped, but some clients send raw deflate: accept both.
+async function inflateEitherForm(buf: Buffer, opts: zlib.ZlibOptions): Promise<Buffer> {
+  try {
+    return await promisify(zlib.inflate)(buf, opts)
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw err
+    return await promisify(zlib.inflateRaw)(buf, opts)
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+
+export async function decodeBody(req: Request, limits: Limits): Promise<DecodeResult> {
+  const contentType = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  if (contentType !== 'application/json' && contentType !== 'text/plain') {
+    return {
+      ok: false,
+      status: 415,
+      message: `Content-Type ${contentType ? `"${contentType}"` : '(missing)'} is not supported: send application/json or text/plain`,
+    }
+  }
+  const encoding = (req.headers.get('content-encoding') ?? 'identity').trim().toLowerCase() || 'identity'
+  const decompress = decompressors[encoding]
+  if (encoding !== 'identity' && !decompress) {
+    return {
+      ok: false,
+      status: 415,
+      message: `Content-Encoding "${encoding}" is not supported: use one of ${supportedEncodings.join(', ')}`,
+    }
+  }
+
+  const declared = Number(req.headers.get('content-length') ?? NaN)
+  if (Number.isFinite(declared) && declared > limits.bodyBytes) {
+    return tooLarge(`body is ${formatBytes(declared)}, limit ${formatBytes(limits.bodyBytes)} (LIMIT_BODY_BYTES)`)
+  }
+  const raw = await readAtMost(req, limits.bodyBytes)
+  if (raw === 'too-large') return tooLarge(`body is larger than the limit ${formatBytes(limits.bodyBytes)} (LIMIT_BODY_BYTES)`)
+
+  let body = raw
+  if (decompress) {
+    try {
+      body = await decompress(raw, { maxOutputLength: limits.decompressedBytes })
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        return tooLarge(
+          `decompressed body is larger than the limit ${formatBytes(limits.decompressedBytes)} (LIMIT_DECOMPRESSED_BYTES)`,
+        )
+      }
+      return { ok: false, status: 400, message: `body is not valid ${encoding} data: ${(err as Error).message}` }
+    }
+  } else if (raw.length > limits.decompressedBytes) {
+    return tooLarge(`body is ${formatBytes(raw.length)}, limit ${formatBytes(limits.decompressedBytes)} (LIMIT_DECOMPRESSED_BYTES)`)
+  }
+
+  let text: string
+  try {
+    text = utf8.decode(body)
+  } catch {
+    return { ok: false, status: 400, message: 'body is not valid UTF-8' }
+  }
+  if (text.trim() === '') return { ok: false, status: 400, message: 'body is empty: expected {"meta": {...}, "data": [...]}' }
+  try {
+    return { ok: true, json: JSON.parse(text), compressedBytes: raw.length, bytes: body.length }
+  } catch (err) {
+    return { ok: false, status: 400, message: `malformed JSON: ${(err as Error).message}` }
+  }
+}
+
+function tooLarge(message: string): DecodeResult {
+  return { ok: false, status: 413, message }
+}
+
+async function readAtMost(req: Request, limit: number): Promise<Buffer | 'too-large'> {
+  if (!req.body) return Buffer.alloc(0)
+  const chunks: Uint8Array[] = []
+  let total = 0
+  const reader = req.body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > limit) {
+      await reader.cancel().catch(() => {})
+      return 'too-large'
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks, total)
+}

@@ -1,0 +1,112 @@
+// Step 2 of POST /v1/batch: check the envelope as a whole, then validate every event on its own.
+// Per-event results are returned values, never exceptions: one bad event never costs the others.
+import type { Limits } from '../../../common/config.ts'
+import type { PartReason } from '../../../schemas/codes.ts'
+import { batchEnvelopeSchema, describeIssues, type BatchEnvelope } from '../../../schemas/envelope.ts'
+import { clientEventSchema, type ClientEvent } from '../../../schemas/event.ts'
+import { formatBytes } from '../format.ts'
+
+export type EnvelopeResult = { ok: true; envelope: BatchEnvelope } | { ok: false; status: 400 | 413; message: string; wrongMeta: boolean }
+
+export type Rejected = { index: number; id: string; ok: false; reason: PartReason; message: string }
+export type Validated = { index: number; id: string; ok: true; event: ClientEvent }
+export type ValidationOutcome = Validated | Rejected
+
+export function checkEnvelope(json: unknown, limits: Limits): EnvelopeResult {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { ok: false, status: 400, message: 'body must be a JSON object {"meta": {...}, "data": [...]}', wrongMeta: false }
+  }
+  const parsed = batchEnvelopeSchema.safeParse(json)
+  if (!parsed.success) {
+    const wrongMeta = parsed.error.issues.some((i) => i.path[0] === 'meta')
+    return { ok: false, status: 400, message: describeIssues(parsed.error), wrongMeta }
+  }
+  const count = parsed.data.data.length
+  if (count > limits.eventsPerBatch) {
+    return {
+      ok: false,
+      status: 413,
+      message: `batch has ${count} events, limit ${limits.eventsPerBatch} (LIMIT_EVENTS_PER_BATCH)`,
+      wrongMeta: false,
+    }
+  }
+  return { ok: true, envelope: parsed.data }
+}
+
+export function splitAndValidate(data: unknown[], limits: Limits): ValidationOutcome[] {
+  const acceptedIds = new Set<string>()
+  const outcomes: ValidationOutcome[] = new Array(data.length)
+  for (let index = 0; index < data.length; index++) {
+    const item = data[index]
+    const outcome = validateOne(item, index, limits)
+    if (outcome.ok) {
+      if (acceptedIds.has(outcome.id)) {
+        outcomes[index] = reject(index, outcome.id, 'DUPLICATE_ID', `id "${outcome.id}" already appears earlier in this batch`)
+        continue
+      }
+      acceptedIds.add(outcome.id)
+    }
+    outcomes[index] = outcome
+  }
+  return outcomes
+}
+
+function validateOne(item: unknown, index: number, limits: Limits): ValidationOutcome {
+  const id = idOf(item)
+  const bytes = Buffer.byteLength(JSON.stringify(item) ?? '')
+  if (bytes > limits.eventBytes) {
+    return reject(index, id, 'EVENT_TOO_LARGE', `event is ${formatBytes(bytes)}, limit ${formatBytes(limits.eventBytes)} (LIMIT_EVENT_BYTES)`)
+  }
+  const parsed = clientEventSchema.safeParse(item)
+  if (!parsed.success) return reject(index, id, 'INVALID_EVENT', describeIssues(parsed.error))
+  const event = parsed.data
+  if (event.properties) {
+    const shape = measureProperties(event.properties, limits.propertyDepth + 1)
+    if (shape.depth > limits.propertyDepth) {
+      return reject(
+        index,
+        id,
+        'PROPERTIES_TOO_DEEP',
+        `properties nest ${shape.depth > limits.propertyDepth + 1 ? 'more than ' + (limits.propertyDepth + 1) : shape.depth} levels deep, limit ${limits.propertyDepth} (LIMIT_PROPERTY_DEPTH)`,
+      )
+    }
+    if (shape.keys > limits.propertyKeys) {
+      return reject(index, id, 'TOO_MANY_PROPERTIES', `properties hold ${shape.keys} keys, limit ${limits.propertyKeys} (LIMIT_PROPERTY_KEYS)`)
+    }
+  }
+  return { index, id: event.id, ok: true, event }
+}
+
+function reject(index: number, id: string, reason: PartReason, message: string): Rejected {
+  return { index, id, ok: false, reason, message }
+}
+
+function idOf(item: unknown): string {
+  if (typeof item === 'object' && item !== null && 'id' in item && typeof item.id === 'string') return item.id.slice(0, 128)
+  return ''
+}
+
+/**
+ * Depth (the properties object is level 1; each nested object or array adds one) and the total number of
+ * keys at every level. Stops descending past `depthCap` so a hostile 10,000-level document costs little.
+ */
+export function measureProperties(value: Record<string, unknown>, depthCap: number): { depth: number; keys: number } {
+  let maxDepth = 0
+  let keys = 0
+  const stack: Array<[unknown, number]> = [[value, 1]]
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!
+    if (depth > maxDepth) maxDepth = depth
+    if (depth > depthCap) continue
+    if (Array.isArray(node)) {
+      for (const child of node) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
+    } else {
+      for (const k in node as Record<string, unknown>) {
+        keys++
+        const child = (node as Record<string, unknown>)[k]
+        if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
+      }
+    }
+  }
+  return { depth: maxDepth, keys }
+}

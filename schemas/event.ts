@@ -1,0 +1,101 @@
+// The generic telemetry event: the one declaration of its client shape, its enriched (Kafka) shape, its
+// topic and its ClickHouse columns. Gateway and consumers both import from here.
+import { z } from 'zod'
+import { epochMsOrRfc3339 } from './time.ts'
+
+export const EVENT_SCHEMA_VERSION = 1
+
+// ---- client shape: one item of `data` in POST /v1/batch --------------------------------------------
+export const clientEventSchema = z.strictObject(
+  {
+    id: z.string().min(1, 'must not be empty').max(128),
+    name: z.string().min(1, 'must not be empty').max(256),
+    timestamp: epochMsOrRfc3339,
+    ip: z.string().max(64).optional(),
+    properties: z.record(z.string(), z.unknown(), { error: 'must be a JSON object' }).optional(),
+    trace_id: z.string().regex(/^(?!0{32})[0-9a-f]{32}$/, 'must be 32 lowercase hex characters, not all zero').optional(),
+    span_id: z.string().regex(/^(?!0{16})[0-9a-f]{16}$/, 'must be 16 lowercase hex characters, not all zero').optional(),
+  },
+  { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: custom data belongs in properties` : 'each event must be a JSON object') },
+)
+export type ClientEvent = z.output<typeof clientEventSchema>
+
+// ---- enriched shape: the Kafka message value written by the gateway, read by the consumer -----------
+export const timeCorrections = ['none', 'clock_skew', 'future_replaced'] as const
+
+export const enrichedEventSchema = z.object({
+  schema_version: z.literal(EVENT_SCHEMA_VERSION),
+  backend_id: z.uuid(),
+  event_id: z.string().min(1),
+  app_id: z.string().min(1),
+  category: z.string().min(1),
+  name: z.string().min(1),
+  timestamp: z.number().int().nonnegative(),
+  client_timestamp: z.number().int().nonnegative(),
+  received_at: z.number().int().nonnegative(),
+  sent_at: z.number().int().nonnegative().nullable(),
+  time_correction: z.enum(timeCorrections),
+  ip: z.string(),
+  country: z.string(),
+  region: z.string(),
+  city: z.string(),
+  properties: z.record(z.string(), z.unknown()),
+  trace_id: z.string(),
+  span_id: z.string(),
+  sdk_name: z.string(),
+  sdk_version: z.string(),
+  device_id: z.string(),
+  context: z.record(z.string(), z.unknown()),
+  request_id: z.string(),
+})
+export type EnrichedEvent = z.output<typeof enrichedEventSchema>
+
+// ---- topic ------------------------------------------------------------------------------------------
+/** `telemetry.{category}` -> `telemetry.web`; the seed's `to_analyzer__0.{category}` works the same way. */
+export function topicFor(template: string, category: string): string {
+  return template.replaceAll('{category}', category)
+}
+
+/** The topics a template can produce, as a RegExp, so consumers can find every category's topic. */
+export function topicPattern(template: string): RegExp {
+  const [before, after] = template.split('{category}') as [string, string]
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return new RegExp(`^${esc(before)}[A-Za-z0-9_.-]{1,64}${esc(after)}$`)
+}
+
+// ---- ClickHouse -------------------------------------------------------------------------------------
+/** Columns of table `events`, in DDL order. schemas/clickhouse/001_events.sql must match (tests check). */
+export const eventsTable = {
+  name: 'events',
+  columns: {
+    backend_id: 'UUID',
+    event_id: 'String',
+    app_id: 'String',
+    category: 'String',
+    name: 'String',
+    timestamp: "DateTime('UTC')",
+    timestamp_ms: 'UInt64',
+    client_timestamp_ms: 'UInt64',
+    received_at: "DateTime('UTC')",
+    received_at_ms: 'UInt64',
+    sent_at_ms: 'UInt64',
+    time_correction: 'String',
+    ip: 'String',
+    country: 'String',
+    region: 'String',
+    city: 'String',
+    properties: 'String',
+    trace_id: 'String',
+    span_id: 'String',
+    sdk_name: 'String',
+    sdk_version: 'String',
+    device_id: 'String',
+    context: 'String',
+    request_id: 'String',
+    inserted_at: "DateTime('UTC')",
+  },
+} as const
+
+export type EventColumn = keyof (typeof eventsTable)['columns']
+/** One row for JSONEachRow. DateTime columns are sent as epoch seconds; inserted_at is filled by ClickHouse. */
+export type EventRow = Record<Exclude<EventColumn, 'inserted_at'>, string | number>

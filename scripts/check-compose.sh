@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Static check of compose/docker-compose.yml (no Docker engine needed):
+#   1. with CLICKHOUSE_PASSWORD set, `docker-compose config -q` accepts the file;
+#   2. without CLICKHOUSE_PASSWORD, it is refused (the required-variable guard works).
+# Installs Debian's docker-compose (1.29) when it is missing. Runs from any cwd.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+COMPOSE_FILE="$ROOT/compose/docker-compose.yml"
+
+if ! command -v docker-compose >/dev/null 2>&1; then
+  echo "check-compose: docker-compose not found; installing it with apt-get (Debian package docker-compose)"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq docker-compose >/dev/null
+  if ! command -v docker-compose >/dev/null 2>&1; then
+    echo "check-compose: docker-compose still not on PATH after apt-get install" >&2
+    echo "compose: 0 passed, 2 failed"
+    exit 1
+  fi
+fi
+echo "check-compose: $(docker-compose version --short 2>/dev/null || docker-compose version | head -n1)"
+
+# An empty env file so a stray compose/.env (or one in the cwd) cannot change the result.
+EMPTY_ENV="$(mktemp)"
+OUT="$(mktemp)"
+trap 'rm -f "$EMPTY_ENV" "$OUT"' EXIT
+
+dc() { docker-compose --env-file "$EMPTY_ENV" -f "$COMPOSE_FILE" "$@"; }
+
+passed=0
+failed=0
+failures=()
+
+# 1. Valid with a dummy password (exported only for this command).
+if CLICKHOUSE_PASSWORD=check-only dc config -q >"$OUT" 2>&1; then
+  passed=$((passed + 1))
+  echo "ok   config -q accepts the file with CLICKHOUSE_PASSWORD set"
+else
+  failed=$((failed + 1))
+  failures+=("config with CLICKHOUSE_PASSWORD set")
+  echo "FAIL config -q refused the file with CLICKHOUSE_PASSWORD set:"
+  sed 's/^/     /' "$OUT"
+fi
+
+# 2. Refused without a password, and for that reason.
+if env -u CLICKHOUSE_PASSWORD \
+    docker-compose --env-file "$EMPTY_ENV" -f "$COMPOSE_FILE" config -q >"$OUT" 2>&1; then
+  failed=$((failed + 1))
+  failures+=("config without CLICKHOUSE_PASSWORD was accepted")
+  echo "FAIL config -q accepted the file without CLICKHOUSE_PASSWORD (required-variable guard missing)"
+elif grep -q 'CLICKHOUSE_PASSWORD' "$OUT"; then
+  passed=$((passed + 1))
+  echo "ok   config -q refuses the file without CLICKHOUSE_PASSWORD"
+else
+  failed=$((failed + 1))
+  failures+=("config without CLICKHOUSE_PASSWORD failed for another reason")
+  echo "FAIL config -q failed without CLICKHOUSE_PASSWORD, but not because of it:"
+  sed 's/^/     /' "$OUT"
+fi
+
+if [ "$failed" -gt 0 ]; then
+  printf 'check-compose: failed: %s\n' "${failures[@]}"
+fi
+echo "compose: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
