@@ -2,7 +2,8 @@
 // kafkajs only subscribes to topics that exist when it starts, so the topic list is re-read every
 // CONSUMER_TOPIC_REFRESH_MS and the consumer re-joins when a new category's topic appears (new topics are
 // read from their beginning, so the first events of a new category are not missed).
-import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs'
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs'
+import { createKafkaClient } from '../../common/kafka.ts'
 import type { ConsumerConfig, KafkaConfig } from '../../common/config.ts'
 import { errorMessage, type Logger } from '../../common/logger.ts'
 import { topicPattern } from '../../schemas/event.ts'
@@ -19,18 +20,7 @@ export type PartitionBatch = {
 export type BatchHandler = (batch: PartitionBatch) => Promise<'committed' | 'abandoned'>
 
 export function createKafka(config: KafkaConfig, log: Logger): Kafka {
-  return new Kafka({
-    clientId: config.clientId,
-    brokers: config.brokers,
-    connectionTimeout: 3_000,
-    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
-    logLevel: logLevel.WARN,
-    logCreator: () => ({ level, log: entry }) => {
-      const fields = { kafkajs: entry.namespace, error: entry.log.error }
-      if (level <= logLevel.ERROR) log.error(entry.log.message, fields)
-      else log.warn(entry.log.message, fields)
-    },
-  })
+  return createKafkaClient(config, log, { retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 } })
 }
 
 export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: BatchHandler, log: Logger) {

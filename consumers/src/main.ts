@@ -1,4 +1,5 @@
 // Consumer process: migrate ClickHouse, then load every category topic into it until SIGTERM.
+import { Partitioners } from 'kafkajs'
 import { loadConfig } from '../../common/config.ts'
 import { createClickHouse } from '../../common/clickhouse.ts'
 import { createLogger, errorMessage } from '../../common/logger.ts'
@@ -32,7 +33,7 @@ export async function startConsumer() {
   }
   const clickhouse = createClickHouse(config.clickhouse)
   const kafka = createKafka(config.kafka, log)
-  const dlqProducer = kafka.producer({ allowAutoTopicCreation: true })
+  const dlqProducer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner })
   await dlqProducer.connect()
   const writer = createClickHouseWriter(clickhouse)
   const deadLetters = createKafkaDeadLetterSink(dlqProducer, config.consumer.deadLetterTopic)

@@ -1,6 +1,7 @@
 // The gateway's one door to Kafka. Steps depend on the EventProducer interface; unit tests pass a fake,
 // the running gateway passes the kafkajs implementation below.
-import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs'
+import { CompressionTypes, Partitioners, type Producer } from 'kafkajs'
+import { createKafkaClient } from '../../common/kafka.ts'
 import type { KafkaConfig } from '../../common/config.ts'
 import type { Logger } from '../../common/logger.ts'
 
@@ -15,22 +16,17 @@ export interface EventProducer {
 }
 
 export function createKafkaEventProducer(config: KafkaConfig, log: Logger, timeoutMs: number): EventProducer {
-  const kafka = new Kafka({
-    clientId: config.clientId,
-    brokers: config.brokers,
-    connectionTimeout: 3_000,
+  // Retries are bounded so a request gives up within about the produce timeout; the gateway then
+  // answers 503 and the SDK retries.
+  const kafka = createKafkaClient(config, log, {
     requestTimeout: timeoutMs,
-    // Retries are bounded so a request gives up within about the produce timeout; the gateway then
-    // answers 503 and the SDK retries. kafkajs' own logs are routed into ours.
     retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
-    logLevel: logLevel.WARN,
-    logCreator: () => ({ level, log: entry }) => {
-      const fields = { kafkajs: entry.namespace, error: entry.log.error, broker: entry.log.broker }
-      if (level <= logLevel.ERROR) log.error(entry.log.message, fields)
-      else log.warn(entry.log.message, fields)
-    },
   })
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: true, maxInFlightRequests: 5 })
+  const producer: Producer = kafka.producer({
+    allowAutoTopicCreation: true,
+    maxInFlightRequests: 5,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  })
   const admin = kafka.admin()
   const compression = config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None
 

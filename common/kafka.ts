@@ -1,0 +1,23 @@
+// kafkajs client construction shared by gateway and consumers: our brokers, our JSON logs.
+import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig } from 'kafkajs'
+import type { KafkaConfig } from './config.ts'
+import type { Logger } from './logger.ts'
+
+export function createKafkaClient(config: KafkaConfig, log: Logger, overrides: Partial<KafkaJsConfig> = {}): Kafka {
+  return new Kafka({
+    clientId: config.clientId,
+    brokers: config.brokers,
+    connectionTimeout: 3_000,
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ namespace, level, log: entry }) => {
+        // stack traces and kafkajs' own timestamp add noise, not facts
+        const { message, timestamp: _t, logger: _l, stack: _s, ...rest } = entry as { message: string; timestamp?: unknown; logger?: unknown; stack?: unknown }
+        const fields = { kafkajs: namespace, ...rest }
+        if (level <= logLevel.ERROR) log.error(message, fields)
+        else log.warn(message, fields)
+      },
+    ...overrides,
+  })
+}

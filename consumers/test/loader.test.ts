@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest'
+import { createLogger } from '../../common/logger.ts'
+import type { DeadLetter, InboundMessage } from '../src/deadLetter.ts'
+import { loadBatch, type LoaderDeps } from '../src/loader.ts'
+import { InsertError } from '../src/steps/insertRows.ts'
+
+const valid = (n: number) =>
+  JSON.stringify({
+    schema_version: 1, backend_id: `0190a000-0000-7000-8000-${String(n).padStart(12, '0')}`, event_id: `e${n}`, app_id: 'a', category: 'web', name: 'n',
+    timestamp: 1764064800000, client_timestamp: 1764064800000, received_at: 1764064800000, sent_at: null, time_correction: 'none',
+    ip: '', country: '', region: '', city: '', properties: {}, trace_id: '', span_id: '', sdk_name: '', sdk_version: '', device_id: '', context: {}, request_id: 'r',
+  })
+
+const msg = (offset: number, value: string | null): InboundMessage => ({ topic: 't', partition: 0, offset: String(offset), key: null, value: value === null ? null : Buffer.from(value), headers: {} })
+
+function harness(opts: { insert?: (rows: object[]) => Promise<void>; stillOwned?: () => boolean } = {}) {
+  const events: string[] = []
+  const inserted: object[][] = []
+  const dead: DeadLetter[] = []
+  const deps: LoaderDeps = {
+    writer: {
+      async insert(_table, rows) {
+        await opts.insert?.(rows)
+        inserted.push(rows)
+        events.push(`insert ${rows.length}`)
+      },
+    },
+    deadLetters: {
+      async send(items) {
+        dead.push(...items)
+        events.push(`dead ${items.length}`)
+      },
+    },
+    table: 'events',
+    log: createLogger('test', 'error', () => {}),
+    retryMaxMs: 20,
+    shouldContinue: opts.stillOwned ?? (() => true),
+    heartbeat: async () => {},
+    commit: async (next) => {
+      events.push(`commit ${next}`)
+    },
+  }
+  return { deps, events, inserted, dead }
+}
+
+describe('loadBatch: map → insert → dead-letter → commit', () => {
+  it('commits the next offset only after the insert', async () => {
+    const h = harness()
+    const r = await loadBatch([msg(5, valid(1)), msg(6, valid(2))], h.deps)
+    expect(r).toEqual({ status: 'committed', inserted: 2, deadLettered: 0, nextOffset: '7' })
+    expect(h.events).toEqual(['insert 2', 'commit 7'])
+  })
+
+  it('dead-letters unmappable messages and still moves the partition on', async () => {
+    const h = harness()
+    const r = await loadBatch([msg(1, valid(1)), msg(2, 'garbage'), msg(3, null)], h.deps)
+    expect(r).toMatchObject({ status: 'committed', inserted: 1, deadLettered: 2, nextOffset: '4' })
+    expect(h.events).toEqual(['insert 1', 'dead 2', 'commit 4'])
+    expect(h.dead.map((d) => [d.message.offset, d.stage])).toEqual([['2', 'map'], ['3', 'map']])
+  })
+
+  it('retries while ClickHouse is down, commits nothing until it answers', async () => {
+    let failures = 3
+    const h = harness({
+      insert: async () => {
+        if (failures-- > 0) throw new InsertError('connect ECONNREFUSED', false)
+      },
+    })
+    const r = await loadBatch([msg(1, valid(1))], h.deps)
+    expect(r.status).toBe('committed')
+    expect(failures).toBe(-1)
+    expect(h.events).toEqual(['insert 1', 'commit 2'])
+  })
+
+  it('abandons without committing when the batch is no longer ours', async () => {
+    let owned = true
+    const h = harness({
+      insert: async () => {
+        owned = false
+        throw new InsertError('timeout', false)
+      },
+      stillOwned: () => owned,
+    })
+    const r = await loadBatch([msg(1, valid(1))], h.deps)
+    expect(r).toEqual({ status: 'abandoned' })
+    expect(h.events.filter((e) => e.startsWith('commit'))).toEqual([])
+  })
+
+  it('isolates the rows ClickHouse refuses and inserts the rest', async () => {
+    const badIds = new Set(['e3', 'e6'])
+    const h = harness({
+      insert: async (rows) => {
+        if (rows.some((r) => badIds.has((r as { event_id: string }).event_id))) throw new InsertError('Cannot parse input', true)
+      },
+    })
+    const r = await loadBatch([1, 2, 3, 4, 5, 6, 7].map((n) => msg(n, valid(n))), h.deps)
+    expect(r).toMatchObject({ status: 'committed', inserted: 5, deadLettered: 2, nextOffset: '8' })
+    expect(h.inserted.flat().map((r) => (r as { event_id: string }).event_id).sort()).toEqual(['e1', 'e2', 'e4', 'e5', 'e7'])
+    expect(h.dead.map((d) => [d.message.offset, d.stage])).toEqual([['3', 'insert'], ['6', 'insert']])
+    expect(h.dead[0]!.reason).toContain('Cannot parse input')
+  })
+})

@@ -1,0 +1,171 @@
+import { gzipSync, deflateSync, deflateRawSync, brotliCompressSync } from 'node:zlib'
+import * as zlib from 'node:zlib'
+import { describe, expect, it } from 'vitest'
+import { batchExamples } from '../../schemas/examples/index.ts'
+import { enrichedEventSchema } from '../../schemas/event.ts'
+import { postBatch, RecordingProducer, testApp } from './fakes.ts'
+
+const minimal = { meta: { app_id: 'a', category: 'web' }, data: [{ id: '1', name: 'n', timestamp: 1764064800000 }] }
+
+describe('POST /v1/batch with the golden examples', () => {
+  it.each(batchExamples().map((e) => [e.file, e] as const))('%s', async (_file, example) => {
+    const { app, producer } = testApp()
+    const res = await postBatch(app, example.request)
+    expect(res.status).toBe(example.expect.status)
+    const body = await res.json()
+    expect(body.code).toBe(example.expect.code)
+    expect(body.parts.map((p: { code: number }) => p.code)).toEqual(example.expect.parts)
+    // parts echo ids in request order; accepted parts carry a backend id, refused ones a reason
+    body.parts.forEach((p: { id: string; code: number; backend_id: string; message: string }, i: number) => {
+      const item = example.request.data[i] as { id?: string }
+      expect(p.id).toBe(typeof item === 'object' ? (item.id ?? '') : '')
+      if (p.code === 0) expect(p.backend_id).not.toBe('')
+      else expect(p.message.length).toBeGreaterThan(5)
+    })
+    // exactly the accepted events were produced, in one call, each a valid enriched event
+    const accepted = body.parts.filter((p: { code: number }) => p.code === 0)
+    const produced = producer.sent.flatMap((s) => s.messages)
+    expect(produced.map((m) => JSON.parse(m.value).backend_id)).toEqual(accepted.map((p: { backend_id: string }) => p.backend_id))
+    for (const m of produced) expect(enrichedEventSchema.safeParse(JSON.parse(m.value)).success).toBe(true)
+    expect(producer.sent.length).toBe(accepted.length > 0 ? 1 : 0)
+  })
+})
+
+describe('POST /v1/batch: Kafka side', () => {
+  it('writes to the category topic with traceparent continuing the caller, request id and schema version', async () => {
+    const { app, producer } = testApp({ env: { TOPIC_TEMPLATE: 'to_analyzer__0.{category}' } })
+    const res = await postBatch(app, minimal, {
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      'x-request-id': 'req-123',
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-request-id')).toBe('req-123')
+    const [call] = producer.sent
+    expect(call?.topic).toBe('to_analyzer__0.web')
+    const headers = call!.messages[0]!.headers
+    expect(headers.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/)
+    expect(headers.traceparent).not.toContain('00f067aa0ba902b7')
+    expect(headers['x-request-id']).toBe('req-123')
+    expect(headers['schema-version']).toBe('1')
+    expect(call!.messages[0]!.key).toBe('a')
+  })
+
+  it('keys by device when meta names one', async () => {
+    const { app, producer } = testApp()
+    await postBatch(app, { ...minimal, meta: { ...minimal.meta, device_id: 'd1' } })
+    expect(producer.sent[0]!.messages[0]!.key).toBe('a/d1')
+  })
+
+  it('answers 503 with Retry-After and accepts nothing when Kafka fails', async () => {
+    const producer = new RecordingProducer()
+    producer.failWith = new Error('broker down')
+    const { app } = testApp({ producer })
+    const res = await postBatch(app, { ...minimal, data: [...minimal.data, { id: '2' }] })
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('5')
+    const body = await res.json()
+    expect(body.code).toBe(2)
+    expect(body.retryable).toBe(true)
+    expect(body.parts).toEqual([
+      expect.objectContaining({ id: '1', code: 2001, retryable: true, backend_id: '' }),
+      expect.objectContaining({ id: '2', code: 1001, retryable: false }),
+    ])
+  })
+
+  it('answers 503 when Kafka does not acknowledge within the produce timeout', async () => {
+    const producer = new RecordingProducer()
+    producer.hang = true
+    const { app } = testApp({ producer })
+    const res = await postBatch(app, minimal)
+    expect(res.status).toBe(503)
+    expect((await app.request('/readyz')).status).toBe(503)
+  })
+})
+
+describe('POST /v1/batch: decoding and envelope', () => {
+  const json = Buffer.from(JSON.stringify(minimal))
+  const zstd = (zlib as unknown as { zstdCompressSync?: (b: Buffer) => Buffer }).zstdCompressSync
+  it.each([
+    ['gzip', gzipSync(json)],
+    ['deflate (zlib)', deflateSync(json)],
+    ['deflate (raw)', deflateRawSync(json)],
+    ['br', brotliCompressSync(json)],
+    ...(zstd ? [['zstd', zstd(json)] as [string, Buffer]] : []),
+  ])('accepts Content-Encoding %s', async (label, body) => {
+    const { app } = testApp()
+    const res = await postBatch(app, new Uint8Array(body), { 'content-encoding': label.split(' ')[0]! })
+    expect(res.status).toBe(200)
+  })
+
+  it.each([
+    ['unknown encoding', { 'content-encoding': 'compress' }, JSON.stringify(minimal), 415, 'Content-Encoding "compress" is not supported'],
+    ['form content type', { 'content-type': 'application/x-www-form-urlencoded' }, JSON.stringify(minimal), 415, 'Content-Type'],
+    ['malformed JSON', {}, '{"meta": {', 400, 'malformed JSON'],
+    ['empty body', {}, '', 400, 'body is empty'],
+    ['invalid UTF-8', {}, new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), 400, 'not valid UTF-8'],
+    ['gzip header but garbage', { 'content-encoding': 'gzip' }, 'not gzip', 400, 'not valid gzip'],
+    ['bad meta', {}, JSON.stringify({ meta: { app_id: 'a' }, data: [{}] }), 400, 'meta.category'],
+  ])('%s → %i', async (_label, headers, body, status, message) => {
+    const { app } = testApp()
+    const res = await postBatch(app, body, headers as Record<string, string>)
+    expect(res.status).toBe(status)
+    const out = await res.json()
+    expect(out.code).toBe(2)
+    expect(out.message).toContain(message)
+    expect(out.parts).toEqual([])
+  })
+
+  it('accepts text/plain (navigator.sendBeacon)', async () => {
+    const { app } = testApp()
+    const res = await postBatch(app, JSON.stringify(minimal), { 'content-type': 'text/plain;charset=UTF-8' })
+    expect(res.status).toBe(200)
+  })
+
+  it('answers 413 naming the limit for a body over LIMIT_BODY_BYTES', async () => {
+    const { app } = testApp({ env: { LIMIT_BODY_BYTES: '1024', LIMIT_DECOMPRESSED_BYTES: '4096' } })
+    const big = { ...minimal, data: [{ id: '1', name: 'n', timestamp: 1764064800000, properties: { s: 'x'.repeat(2000) } }] }
+    const res = await postBatch(app, big)
+    expect(res.status).toBe(413)
+    expect((await res.json()).message).toMatch(/limit 1 KB \(LIMIT_BODY_BYTES\)/)
+  })
+
+  it('answers 413 for a gzip bomb over LIMIT_DECOMPRESSED_BYTES', async () => {
+    const { app } = testApp({ env: { LIMIT_DECOMPRESSED_BYTES: String(2 * 1024 * 1024) } })
+    const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20))
+    expect(bomb.length).toBeLessThan(1024 * 1024)
+    const res = await postBatch(app, new Uint8Array(bomb), { 'content-encoding': 'gzip' })
+    expect(res.status).toBe(413)
+    expect((await res.json()).message).toContain('LIMIT_DECOMPRESSED_BYTES')
+  })
+})
+
+describe('operational endpoints', () => {
+  it('healthz, readyz, metrics with the seed counters, X-Request-ID everywhere, one log line per request', async () => {
+    const { app, logLines } = testApp()
+    await postBatch(app, minimal)
+    await postBatch(app, { meta: { app_id: 'a' }, data: [] })
+    expect((await app.request('/healthz')).status).toBe(200)
+    const ready = await app.request('/readyz')
+    expect(ready.status).toBe(200)
+    expect(ready.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    const metrics = await (await app.request('/metrics')).text()
+    expect(metrics).toMatch(/gateway_uploads_total\{type="all_upload"\} 2/)
+    expect(metrics).toMatch(/gateway_uploads_total\{type="wrong_meta"\} 1/)
+    expect(metrics).toMatch(/gateway_uploads_total\{type="success_upload"\} 1/)
+    expect(metrics).toMatch(/gateway_events_total\{category="web",outcome="accepted",reason="ACCEPTED"\} 1/)
+    expect(metrics).toMatch(/gateway_http_requests_total\{route="\/v1\/batch",method="POST",status="400"\} 1/)
+    expect(metrics).toContain('gateway_kafka_produce_duration_seconds_bucket')
+    expect(metrics).toContain('nodejs_eventloop_lag_seconds')
+    expect(metrics).toContain('process_resident_memory_bytes')
+    const logs = logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request')
+    expect(logs).toHaveLength(2)
+    expect(logs[0]).toMatchObject({ status: 200, events: 1, accepted: 1, rejected: 0, app_id: 'a' })
+    expect(logLines.join('')).not.toContain('"timestamp":1764064800000') // never the payload
+  })
+  it('404 for unknown routes, in the same JSON shape', async () => {
+    const { app } = testApp()
+    const res = await app.request('/v2/nothing')
+    expect(res.status).toBe(404)
+    expect((await res.json()).code).toBe(2)
+  })
+})

@@ -1,0 +1,23 @@
+// Golden payloads shared by gateway and consumer tests. Add a payload here rather than a one-off test.
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+export type BatchExample = {
+  file: string
+  description: string
+  request: { meta: Record<string, unknown>; data: unknown[] }
+  expect: { status: number; code: number; parts: number[] }
+}
+
+export function batchExamples(): BatchExample[] {
+  const dir = import.meta.dirname
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('-batch.json'))
+    .sort()
+    .map((file) => ({ file, ...JSON.parse(readFileSync(join(dir, file), 'utf8')) }))
+}
+
+/** Kafka message values a consumer must dead-letter, with a fragment of the reason it must give. */
+export const poisonMessages: { label: string; value: string | null; reason: string }[] = JSON.parse(
+  readFileSync(join(import.meta.dirname, 'poison-messages.json'), 'utf8'),
+)

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest'
+import { ddlStatements } from '../clickhouse/migrate.ts'
+import { eventsTable, topicFor, topicPattern } from '../event.ts'
+import { partCodes } from '../codes.ts'
+
+describe('ClickHouse DDL matches the declaration in schemas/event.ts', () => {
+  it('events columns, names and types in order', () => {
+    const ddl = ddlStatements().find((s) => /CREATE TABLE IF NOT EXISTS events\b/.test(s.sql))!.sql
+    const body = ddl.slice(ddl.indexOf('(') + 1, ddl.indexOf('\n)'))
+    const columns = body
+      .split(',\n')
+      .map((l) => l.trim())
+      .map((l) => {
+        const [name, ...rest] = l.split(/\s+/)
+        return [name, rest.join(' ').replace(/\s+DEFAULT .*/, '')]
+      })
+    expect(Object.fromEntries(columns)).toEqual(eventsTable.columns)
+    expect(columns.map((c) => c[0])).toEqual(Object.keys(eventsTable.columns))
+  })
+
+  it('every statement is idempotent', () => {
+    for (const { sql } of ddlStatements()) expect(sql).toMatch(/^CREATE (TABLE|MATERIALIZED VIEW|VIEW|DATABASE) IF NOT EXISTS/)
+  })
+})
+
+describe('topics', () => {
+  it.each([
+    ['telemetry.{category}', 'web', 'telemetry.web'],
+    ['to_analyzer__0.{category}', 'PERF_CRASH', 'to_analyzer__0.PERF_CRASH'],
+    ['{category}-events', 'node.runtime', 'node.runtime-events'],
+  ])('%s + %s → %s, and the consumer pattern finds it', (template, category, topic) => {
+    expect(topicFor(template, category)).toBe(topic)
+    expect(topicPattern(template).test(topic)).toBe(true)
+    expect(topicPattern(template).test('telemetry_dead_letter')).toBe(false)
+  })
+})
+
+describe('part codes', () => {
+  it('are unique, and only Kafka trouble is retryable', () => {
+    const codes = Object.values(partCodes).map((c) => c.code)
+    expect(new Set(codes).size).toBe(codes.length)
+    expect(Object.entries(partCodes).filter(([, c]) => c.retryable).map(([n]) => n)).toEqual(['KAFKA_UNAVAILABLE'])
+  })
+})
