@@ -1,5 +1,5 @@
 // ClickHouse client construction, shared by consumers, migrations and the query CLI.
-import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client'
 import type { ClickHouseConfig } from './config.ts'
 
 export function createClickHouse(config: ClickHouseConfig, opts: { database?: string | null } = {}): ClickHouseClient {
@@ -11,5 +11,7 @@ export function createClickHouse(config: ClickHouseConfig, opts: { database?: st
     ...(opts.database === null ? {} : { database: opts.database ?? config.database }),
     request_timeout: 60_000,
     application: 'telemetry-ingest',
+    // errors are thrown to the caller, which logs them once in our JSON format
+    log: { level: ClickHouseLogLevel.OFF },
   })
 }

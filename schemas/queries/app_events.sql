@@ -1,0 +1,18 @@
+-- One app's events in a time window, newest first.
+-- @param app_id String
+-- @param from DateTime -1h
+-- @param to DateTime now
+-- @param limit UInt32 100
+SELECT
+    timestamp,
+    category,
+    name,
+    event_id,
+    backend_id,
+    country,
+    city,
+    properties
+FROM events FINAL
+WHERE app_id = {app_id:String} AND timestamp >= {from:DateTime} AND timestamp < {to:DateTime}
+ORDER BY timestamp DESC, backend_id
+LIMIT {limit:UInt32}

@@ -1,0 +1,70 @@
+// npm run query -- <name> [param=value | --param value ...] [--sql]
+// Runs a shipped query from schemas/queries/ and prints the result as a table. --sql prints the bound SQL.
+import { loadConfig } from '../common/config.ts'
+import { createClickHouse } from '../common/clickhouse.ts'
+import { errorMessage } from '../common/logger.ts'
+import { bindQuery, QueryParamError, shippedQueries } from '../schemas/queries/catalog.ts'
+
+function usage(): string {
+  const lines = ['usage: npm run query -- <name> [param=value ...] [--sql]', '', 'queries:']
+  for (const q of shippedQueries()) {
+    const params = q.params.map((p) => (p.default === undefined ? `${p.name}=<${p.type}>` : `[${p.name}=${p.default}]`)).join(' ')
+    lines.push(`  ${q.name} ${params}`, `      ${q.description}`)
+  }
+  lines.push('', 'times: RFC 3339 (2026-11-25T10:00:00Z), epoch ms, now, or relative (-30m, -1h, -7d)')
+  return lines.join('\n')
+}
+
+export function parseArgs(argv: string[]) {
+  const [name, ...rest] = argv
+  const values: Record<string, string> = {}
+  let sqlOnly = false
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!
+    if (a === '--sql') sqlOnly = true
+    else if (a.startsWith('--')) {
+      const eq = a.indexOf('=')
+      if (eq > 0) values[a.slice(2, eq)] = a.slice(eq + 1)
+      else values[a.slice(2)] = rest[++i] ?? ''
+    } else if (a.includes('=')) values[a.slice(0, a.indexOf('='))] = a.slice(a.indexOf('=') + 1)
+    else throw new QueryParamError(`unexpected argument ${JSON.stringify(a)}: use name=value`)
+  }
+  return { name, values, sqlOnly }
+}
+
+export function formatTable(columns: string[], rows: unknown[][]): string {
+  const cells = rows.map((r) => r.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))))
+  const widths = columns.map((c, i) => Math.min(60, Math.max(c.length, ...cells.map((r) => r[i]!.length))))
+  const fit = (s: string, w: number) => (s.length > w ? s.slice(0, w - 1) + '…' : s.padEnd(w))
+  const line = (vals: string[]) => vals.map((v, i) => fit(v, widths[i]!)).join('  ').trimEnd()
+  return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line), `(${rows.length} row${rows.length === 1 ? '' : 's'})`].join('\n')
+}
+
+async function main() {
+  const { name, values, sqlOnly } = parseArgs(process.argv.slice(2))
+  const query = shippedQueries().find((q) => q.name === name)
+  if (!query) {
+    console.error(name ? `unknown query "${name}"\n` : '')
+    console.error(usage())
+    process.exit(2)
+  }
+  const sql = bindQuery(query, values)
+  if (sqlOnly) {
+    console.log(sql)
+    return
+  }
+  const config = loadConfig()
+  const client = createClickHouse(config.clickhouse)
+  try {
+    const rs = await client.query({ query: sql, format: 'JSONCompact' })
+    const out = (await rs.json()) as { meta: { name: string }[]; data: unknown[][] }
+    console.log(formatTable(out.meta.map((m) => m.name), out.data))
+  } finally {
+    await client.close()
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof QueryParamError ? err.message : `query failed: ${errorMessage(err)}`)
+  process.exit(err instanceof QueryParamError ? 2 : 1)
+})
