@@ -3,7 +3,10 @@ import * as zlib from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { batchExamples } from '../../schemas/examples/index.ts'
 import { enrichedEventSchema } from '../../schemas/event.ts'
+import type { BatchResponse } from '../src/steps/buildResponse.ts'
 import { postBatch, RecordingProducer, testApp } from './fakes.ts'
+
+const json = async (r: Response) => (await r.json()) as BatchResponse
 
 const minimal = { meta: { app_id: 'a', category: 'web' }, data: [{ id: '1', name: 'n', timestamp: 1764064800000 }] }
 
@@ -12,7 +15,7 @@ describe('POST /v1/batch with the golden examples', () => {
     const { app, producer } = testApp()
     const res = await postBatch(app, example.request)
     expect(res.status).toBe(example.expect.status)
-    const body = await res.json()
+    const body = await json(res)
     expect(body.code).toBe(example.expect.code)
     expect(body.parts.map((p: { code: number }) => p.code)).toEqual(example.expect.parts)
     // parts echo ids in request order; accepted parts carry a backend id, refused ones a reason
@@ -63,7 +66,7 @@ describe('POST /v1/batch: Kafka side', () => {
     const res = await postBatch(app, { ...minimal, data: [...minimal.data, { id: '2' }] })
     expect(res.status).toBe(503)
     expect(res.headers.get('retry-after')).toBe('5')
-    const body = await res.json()
+    const body = await json(res)
     expect(body.code).toBe(2)
     expect(body.retryable).toBe(true)
     expect(body.parts).toEqual([
@@ -83,14 +86,14 @@ describe('POST /v1/batch: Kafka side', () => {
 })
 
 describe('POST /v1/batch: decoding and envelope', () => {
-  const json = Buffer.from(JSON.stringify(minimal))
+  const payload = Buffer.from(JSON.stringify(minimal))
   const zstd = (zlib as unknown as { zstdCompressSync?: (b: Buffer) => Buffer }).zstdCompressSync
   it.each([
-    ['gzip', gzipSync(json)],
-    ['deflate (zlib)', deflateSync(json)],
-    ['deflate (raw)', deflateRawSync(json)],
-    ['br', brotliCompressSync(json)],
-    ...(zstd ? [['zstd', zstd(json)] as [string, Buffer]] : []),
+    ['gzip', gzipSync(payload)],
+    ['deflate (zlib)', deflateSync(payload)],
+    ['deflate (raw)', deflateRawSync(payload)],
+    ['br', brotliCompressSync(payload)],
+    ...(zstd ? [['zstd', zstd(payload)] as [string, Buffer]] : []),
   ])('accepts Content-Encoding %s', async (label, body) => {
     const { app } = testApp()
     const res = await postBatch(app, new Uint8Array(body), { 'content-encoding': label.split(' ')[0]! })
@@ -109,7 +112,7 @@ describe('POST /v1/batch: decoding and envelope', () => {
     const { app } = testApp()
     const res = await postBatch(app, body, headers as Record<string, string>)
     expect(res.status).toBe(status)
-    const out = await res.json()
+    const out = await json(res)
     expect(out.code).toBe(2)
     expect(out.message).toContain(message)
     expect(out.parts).toEqual([])
@@ -126,7 +129,7 @@ describe('POST /v1/batch: decoding and envelope', () => {
     const big = { ...minimal, data: [{ id: '1', name: 'n', timestamp: 1764064800000, properties: { s: 'x'.repeat(2000) } }] }
     const res = await postBatch(app, big)
     expect(res.status).toBe(413)
-    expect((await res.json()).message).toMatch(/limit 1 KB \(LIMIT_BODY_BYTES\)/)
+    expect((await json(res)).message).toMatch(/limit 1 KB \(LIMIT_BODY_BYTES\)/)
   })
 
   it('answers 413 for a gzip bomb over LIMIT_DECOMPRESSED_BYTES', async () => {
@@ -135,7 +138,7 @@ describe('POST /v1/batch: decoding and envelope', () => {
     expect(bomb.length).toBeLessThan(1024 * 1024)
     const res = await postBatch(app, new Uint8Array(bomb), { 'content-encoding': 'gzip' })
     expect(res.status).toBe(413)
-    expect((await res.json()).message).toContain('LIMIT_DECOMPRESSED_BYTES')
+    expect((await json(res)).message).toContain('LIMIT_DECOMPRESSED_BYTES')
   })
 })
 
@@ -166,6 +169,6 @@ describe('operational endpoints', () => {
     const { app } = testApp()
     const res = await app.request('/v2/nothing')
     expect(res.status).toBe(404)
-    expect((await res.json()).code).toBe(2)
+    expect((await json(res)).code).toBe(2)
   })
 })

@@ -45,6 +45,6 @@ export function postBatch(app: ReturnType<typeof testApp>['app'], body: unknown,
   return app.request('/v1/batch', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body),
+    body: typeof body === 'string' || body instanceof Uint8Array ? (body as string | Uint8Array<ArrayBuffer>) : JSON.stringify(body),
   })
 }

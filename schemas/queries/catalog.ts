@@ -72,6 +72,7 @@ function literal(p: ParamSpec, raw: string, now: number): string {
 
 /** A ClickHouse string literal: backslash and quote escaped, control characters as escapes. */
 export function quoteString(s: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
   return `'${s.replace(/[\\']/g, (c) => `\\${c}`).replace(/[\x00-\x1f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`
 }
 

@@ -1,0 +1,67 @@
+// Wires the loader from the configuration: migrate, then fetch → load → commit until stopped.
+// main.ts and the integration tests use it.
+import { Partitioners } from 'kafkajs'
+import type { Config } from '../../common/config.ts'
+import { createClickHouse } from '../../common/clickhouse.ts'
+import { errorMessage, type Logger } from '../../common/logger.ts'
+import { migrate } from '../../schemas/clickhouse/migrate.ts'
+import { eventsTable } from '../../schemas/event.ts'
+import { createKafkaDeadLetterSink } from './deadLetter.ts'
+import { createKafka, startKafkaSource } from './kafkaSource.ts'
+import { loadBatch } from './loader.ts'
+import { createClickHouseWriter } from './steps/insertRows.ts'
+
+export type RunningConsumer = { stop: () => Promise<void> }
+
+export async function startConsumer(config: Config, log: Logger): Promise<RunningConsumer> {
+  // ClickHouse may still be starting: retry the migration instead of crash-looping.
+  for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
+    try {
+      await migrate(config.clickhouse)
+      break
+    } catch (err) {
+      log.warn('migration failed; retrying', { error: errorMessage(err), retry_in_ms: delay })
+      await new Promise((r) => setTimeout(r, delay))
+    }
+  }
+  const clickhouse = createClickHouse(config.clickhouse)
+  const kafka = createKafka(config.kafka, log)
+  const dlqProducer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner })
+  await dlqProducer.connect()
+  const writer = createClickHouseWriter(clickhouse)
+  const deadLetters = createKafkaDeadLetterSink(dlqProducer, config.consumer.deadLetterTopic)
+
+  const source = startKafkaSource(
+    kafka,
+    config.consumer,
+    async (batch) => {
+      const result = await loadBatch(batch.messages, {
+        writer,
+        deadLetters,
+        table: eventsTable.name,
+        log,
+        retryMaxMs: config.consumer.retryMaxMs,
+        shouldContinue: batch.stillOwned,
+        heartbeat: batch.heartbeat,
+        commit: batch.commit,
+      })
+      if (result.status === 'committed') {
+        const m = batch.messages[0]!
+        log.debug('batch loaded', { topic: m.topic, partition: m.partition, inserted: result.inserted, dead_lettered: result.deadLettered, next_offset: result.nextOffset })
+      }
+      return result.status
+    },
+    log,
+  )
+  await source.started
+  log.info('consumer started', { group: config.consumer.groupId, clickhouse: config.clickhouse.url, database: config.clickhouse.database })
+
+  return {
+    /** Stop fetching; the batch in flight is finished or abandoned uncommitted; then close connections. */
+    async stop() {
+      await source.stop()
+      await dlqProducer.disconnect()
+      await clickhouse.close()
+    },
+  }
+}

@@ -1,0 +1,53 @@
+// Wires the gateway's parts from the configuration and serves it; main.ts and the integration tests use it.
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import type { Config } from '../../common/config.ts'
+import type { Logger } from '../../common/logger.ts'
+import { createApp } from './app.ts'
+import { createKafkaEventProducer } from './eventProducer.ts'
+import { createGeoLookup } from './geo.ts'
+import { createGatewayMetrics } from './metrics.ts'
+
+export type RunningGateway = { port: number; url: string; stop: () => Promise<void> }
+
+export async function startGateway(config: Config, log: Logger): Promise<RunningGateway> {
+  const producer = createKafkaEventProducer(config.kafka, log, config.gateway.produceTimeoutMs)
+  let draining = false
+  const app = createApp({
+    config: config.gateway,
+    limits: config.limits,
+    producer,
+    geo: createGeoLookup(),
+    metrics: createGatewayMetrics(),
+    log,
+    isDraining: () => draining,
+  })
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: config.gateway.host, port: config.gateway.port }, () => resolve(s as Server)) as Server
+  })
+  // Slow clients cannot hold a request open forever (slow-loris bodies).
+  server.requestTimeout = config.gateway.requestTimeoutMs
+  server.headersTimeout = Math.min(config.gateway.requestTimeoutMs, 20_000)
+  const port = (server.address() as AddressInfo).port
+  log.info('listening', { host: config.gateway.host, port, kafka: config.kafka.brokers.join(','), topic_template: config.gateway.topicTemplate })
+
+  // Connect eagerly so the first request does not pay for it; failures are retried per request.
+  void producer.isReady().then((ok) => log.info('kafka producer', { ready: ok }))
+
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    /** Stop accepting, let in-flight requests finish (up to the grace period), then flush the producer. */
+    async stop() {
+      if (draining) return
+      draining = true
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeIdleConnections()
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.gateway.shutdownGraceMs).unref())
+      await Promise.race([closed, grace])
+      server.closeAllConnections()
+      await producer.close()
+    },
+  }
+}

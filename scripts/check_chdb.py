@@ -1,0 +1,235 @@
+"""Runs the project's ClickHouse DDL and shipped queries on a CURRENT ClickHouse engine, embedded by chdb.
+
+The end-to-end tests use Debian's ClickHouse 18.16; production runs a current release. This proves the same
+schemas/clickhouse/*.sql and schemas/queries/*.sql work there too:
+
+  * the DDL applies (split exactly as schemas/clickhouse/migrate.ts does, with `telemetry` as the current
+    database), and applies again unchanged (migrate runs at every consumer start);
+  * DESCRIBE TABLE events equals the column declaration in schemas/event.ts (name, type, order);
+  * the sample rows (scripts/sample-rows.ts: the golden examples through the gateway's and consumer's own
+    steps) insert, twice, the second copy standing for a batch replayed after a consumer crash;
+  * every shipped query, bound by scripts/query.ts --sql, runs; FINAL collapses the replay (totals equal the
+    number of sample rows, with merges stopped so the duplicates are really there); app_events returns
+    exactly the shop-web rows.
+
+Run it through scripts/check-chdb.sh, which makes the venv with the pinned chdb. Prints one line per check
+and a closing `chdb: N passed, M failed`; exits 1 if any check failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DDL_DIR = ROOT / "schemas" / "clickhouse"
+QUERY_DIR = ROOT / "schemas" / "queries"
+NODE = os.environ.get("NODE_BIN") or str(ROOT / "node_modules" / ".bin" / "node")
+DATABASE = "telemetry"
+
+# Values for the parameters a query declares; the time window is wide enough for every sample row.
+PARAM_VALUES = {
+    "app_id": "shop-web",
+    "from": "2025-01-01T00:00:00Z",
+    "to": "2027-01-01T00:00:00Z",
+}
+
+try:
+    import chdb
+    from chdb import session as chdb_session
+except ImportError as err:  # pragma: no cover - only when run outside the venv
+    sys.exit(f"check_chdb: cannot import chdb ({err}): run scripts/check-chdb.sh")
+
+
+class Checks:
+    def __init__(self) -> None:
+        self.passed = 0
+        self.failed = 0
+
+    def ok(self, what: str) -> None:
+        self.passed += 1
+        print(f"ok   {what}", flush=True)
+
+    def fail(self, what: str, detail: str = "") -> None:
+        self.failed += 1
+        print(f"FAIL {what}" + (f": {detail}" if detail else ""), flush=True)
+
+    def check(self, cond: bool, what: str, detail: str = "") -> bool:
+        if cond:
+            self.ok(what)
+        else:
+            self.fail(what, detail)
+        return cond
+
+
+def ddl_statements() -> list[tuple[str, str]]:
+    """schemas/clickhouse/migrate.ts ddlStatements(): split on `;` at line end, drop `--` lines, skip empty."""
+    out = []
+    for path in sorted(p for p in DDL_DIR.iterdir() if p.name.endswith(".sql")):
+        for chunk in re.split(r";\s*(?:\n|\Z)", path.read_text(encoding="utf8")):
+            sql = "\n".join(line for line in chunk.split("\n") if not line.strip().startswith("--")).strip()
+            if sql:
+                out.append((path.name, sql))
+    return out
+
+
+def query_params(text: str) -> list[str]:
+    """Parameter names from `-- @param name Type [default]` header lines (as schemas/queries/catalog.ts)."""
+    names = []
+    for line in text.split("\n"):
+        if line.startswith("--"):
+            body = re.sub(r"^--\s?", "", line)
+            if body.startswith("@param "):
+                names.append(body.split()[1])
+    return names
+
+
+def node(*args: str) -> str:
+    proc = subprocess.run([NODE, *args], cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"node {' '.join(args)} exited {proc.returncode}: {proc.stderr.strip()}")
+    return proc.stdout
+
+
+def first_line(text: str) -> str:
+    return " ".join(text.split())[:100]
+
+
+def describe_diff(expected: dict[str, str], actual: list[tuple[str, str]]) -> list[str]:
+    diffs = []
+    actual_map = dict(actual)
+    for name, typ in expected.items():
+        if name not in actual_map:
+            diffs.append(f"missing column {name} {typ}")
+        elif actual_map[name] != typ:
+            diffs.append(f"{name}: table has {actual_map[name]}, schemas/event.ts declares {typ}")
+    for name, typ in actual:
+        if name not in expected:
+            diffs.append(f"extra column {name} {typ}")
+    if not diffs and [n for n, _ in actual] != list(expected):
+        diffs.append(f"column order differs: table {[n for n, _ in actual]}")
+    return diffs
+
+
+def main() -> int:
+    c = Checks()
+    with tempfile.TemporaryDirectory(prefix="check-chdb-") as tmp:
+        sess = chdb_session.Session(str(Path(tmp) / "db"))
+        try:
+            run(c, sess)
+        finally:
+            sess.close()
+    print(f"chdb: {c.passed} passed, {c.failed} failed")
+    return 1 if c.failed else 0
+
+
+def run(c: Checks, sess) -> None:
+    def q(sql: str, fmt: str = "TSV") -> str:
+        return sess.query(sql, fmt).bytes().decode("utf8")
+
+    def q_json(sql: str) -> list[dict]:
+        return json.loads(q(sql, "JSON"))["data"]
+
+    version = q("SELECT version()").strip()
+    print(f"chdb-core {getattr(chdb, '__version__', '?')}, ClickHouse engine {version}")
+
+    # ---- DDL -----------------------------------------------------------------------------------------
+    try:
+        q(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
+        q(f"USE {DATABASE}")
+        current = q("SELECT currentDatabase()").strip()
+        c.check(current == DATABASE, f"database {DATABASE} created and current", f"current database is {current!r}")
+    except Exception as err:
+        c.fail(f"database {DATABASE} created and current", str(err))
+        return
+
+    statements = ddl_statements()
+    if not c.check(bool(statements), f"DDL statements found in {DDL_DIR.relative_to(ROOT)}", "none"):
+        return
+    for attempt in ("apply", "re-apply"):
+        number: dict[str, int] = {}
+        for file, sql in statements:
+            number[file] = number.get(file, 0) + 1
+            what = f"DDL {attempt} {file} #{number[file]} ({first_line(sql)[:60]})"
+            try:
+                q(sql)
+                c.ok(what)
+            except Exception as err:
+                c.fail(what, str(err).strip())
+
+    # ---- columns -------------------------------------------------------------------------------------
+    try:
+        expected = json.loads(node("scripts/sample-rows.ts", "--columns"))
+        rows = q_json("DESCRIBE TABLE telemetry.events")
+        actual = [(r["name"], r["type"]) for r in rows]
+        diffs = describe_diff(expected, actual)
+        c.check(not diffs, f"DESCRIBE TABLE events matches schemas/event.ts ({len(expected)} columns)", "; ".join(diffs))
+    except Exception as err:
+        c.fail("DESCRIBE TABLE events matches schemas/event.ts", str(err).strip())
+
+    # ---- sample rows, inserted twice --------------------------------------------------------------------
+    try:
+        sample_text = node("scripts/sample-rows.ts")
+        sample = [json.loads(line) for line in sample_text.splitlines() if line.strip()]
+    except Exception as err:
+        c.fail("sample rows from scripts/sample-rows.ts", str(err).strip())
+        return
+    n = len(sample)
+    if not c.check(n > 0, f"sample rows from scripts/sample-rows.ts ({n} rows)", "no rows"):
+        return
+    shop_web = {r["backend_id"] for r in sample if r["app_id"] == "shop-web"}
+
+    try:
+        # Merges stopped: the replayed copy stays a separate part, so only FINAL can collapse it.
+        q("SYSTEM STOP MERGES events")
+        for label in ("insert", "insert again (replayed batch)"):
+            q("INSERT INTO events FORMAT JSONEachRow\n" + sample_text)
+            c.ok(f"{label}: {n} rows")
+        raw = int(q_json("SELECT count() AS n FROM events")[0]["n"])
+        c.check(raw == 2 * n, f"table holds both copies without FINAL ({raw} rows)", f"expected {2 * n}")
+    except Exception as err:
+        c.fail("insert sample rows twice", str(err).strip())
+        return
+
+    # ---- shipped queries ---------------------------------------------------------------------------------
+    query_files = sorted(p for p in QUERY_DIR.iterdir() if p.name.endswith(".sql"))
+    c.check(bool(query_files), f"shipped queries found in {QUERY_DIR.relative_to(ROOT)} ({len(query_files)})", "none")
+    for path in query_files:
+        name = path.stem
+        params = query_params(path.read_text(encoding="utf8"))
+        args = [f"{p}={PARAM_VALUES[p]}" for p in params if p in PARAM_VALUES]
+        try:
+            sql = node("scripts/query.ts", name, "--sql", *args).strip()
+        except Exception as err:
+            c.fail(f"query {name}: bind with scripts/query.ts --sql", str(err).strip())
+            continue
+        try:
+            rows = q_json(sql)
+        except Exception as err:
+            c.fail(f"query {name} runs", f"{str(err).strip()}\n--- bound SQL:\n{sql}\n---")
+            continue
+        c.ok(f"query {name} runs ({len(rows)} rows; {' '.join(args) or 'defaults'})")
+
+        if name == "events_per_minute":
+            total = sum(int(r["events"]) for r in rows)
+            c.check(total == n, f"events_per_minute total {total} == {n} sample rows (FINAL collapses the replay)", f"expected {n}")
+        elif name in ("top_countries", "top_event_names"):
+            total = sum(int(r["events"]) for r in rows)
+            c.check(total == n, f"{name} total {total} == {n} sample rows", f"expected {n}")
+        elif name == "app_events":
+            got = [r["backend_id"] for r in rows]
+            others = sorted(set(got) - shop_web)
+            c.check(
+                not others and len(got) == len(shop_web) and set(got) == shop_web,
+                f"app_events returns exactly the {len(shop_web)} shop-web rows, once each",
+                f"got {len(got)} rows ({len(set(got))} distinct), {len(others)} not shop-web, expected {len(shop_web)}",
+            )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+// Shared set-up for integration tests: the real Kafka and ClickHouse started by scripts/stack.sh, with
+// names unique to one test run (topics, consumer group, database) so runs never see each other's data.
+import { randomBytes } from 'node:crypto'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { Kafka, logLevel } from 'kafkajs'
+import { loadConfig, type Config } from '../../common/config.ts'
+import { createClickHouse } from '../../common/clickhouse.ts'
+import { createLogger } from '../../common/logger.ts'
+
+export const repoRoot = new URL('../../', import.meta.url).pathname
+
+export function runId(): string {
+  return `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`
+}
+
+export function integrationConfig(id: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    TOPIC_TEMPLATE: `it${id}.{category}`,
+    DEAD_LETTER_TOPIC: `it${id}_dead_letter`,
+    CONSUMER_GROUP: `it${id}`,
+    CLICKHOUSE_DATABASE: `it_${id}`,
+    CONSUMER_TOPIC_REFRESH_MS: '500',
+    CONSUMER_BATCH_MAX_WAIT_MS: '200',
+    PRODUCE_TIMEOUT_MS: '3000',
+    RETRY_AFTER_SECONDS: '2',
+    LOG_LEVEL: 'warn',
+    ...env,
+  })
+}
+
+/** Logs go to memory (and to stderr when TEST_VERBOSE=1), so failures can show them. */
+export function testLogger(component: string) {
+  const lines: string[] = []
+  const log = createLogger(component, 'info', (l) => {
+    lines.push(l)
+    if (process.env.TEST_VERBOSE === '1') process.stderr.write(l)
+  })
+  return { log, lines }
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+  const until = Date.now() + timeoutMs
+  let last: unknown
+  while (Date.now() < until) {
+    try {
+      const v = await probe()
+      if (v) return v
+    } catch (err) {
+      last = err
+    }
+    await new Promise((r) => setTimeout(r, everyMs))
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+}
+
+export async function queryRows<T = Record<string, unknown>>(config: Config, sql: string): Promise<T[]> {
+  const client = createClickHouse(config.clickhouse)
+  try {
+    const rs = await client.query({ query: sql, format: 'JSONEachRow' })
+    return (await rs.json()) as T[]
+  } finally {
+    await client.close()
+  }
+}
+
+export async function dropDatabase(config: Config) {
+  const client = createClickHouse(config.clickhouse, { database: null })
+  try {
+    await client.command({ query: `DROP DATABASE IF EXISTS \`${config.clickhouse.database}\`` })
+  } finally {
+    await client.close()
+  }
+}
+
+export function testKafka(config: Config): Kafka {
+  return new Kafka({ clientId: 'integration-test', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING })
+}
+
+export async function stack(...args: string[]) {
+  const { stdout } = await promisify(execFile)('bash', [`${repoRoot}scripts/stack.sh`, ...args], { timeout: 180_000 })
+  return stdout
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+  return { status: res.status, headers: res.headers, body: (await res.json()) as { code: number; message: string; parts: { id: string; backend_id: string; code: number; retryable: boolean }[] } }
+}
