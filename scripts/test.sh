@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# npm test — everything CI checks, on a fresh machine too: installs and starts the local stack,
+# typechecks, lints, runs unit + integration tests (real Kafka and ClickHouse), checks the DDL and
+# queries on a current ClickHouse engine (chdb) and the compose file. Ends with "N passed, M failed".
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export PATH="$root/node_modules/.bin:$PATH"
+
+if [[ ! -x node_modules/.bin/node ]]; then
+  echo "test: installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+node -e 'const [maj]=process.versions.node.split(".").map(Number); if (maj < 24) { console.error(`test: Node ${process.version} is too old; the project pins Node 24 LTS in node_modules (run npm ci)`); process.exit(1) }'
+
+bash scripts/stack.sh up
+
+passed=0
+failed=0
+step() { # step NAME CMD... : a check that counts as one test
+  local name="$1"; shift
+  if "$@"; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
+}
+
+step typecheck tsc --noEmit -p .
+step lint eslint .
+
+mkdir -p .local
+results=.local/vitest-results.json
+rm -f "$results"
+vitest run --reporter=default --reporter=json --outputFile.json="$results" || true
+if [[ -s "$results" ]]; then
+  read -r vp vf < <(node -e 'const r=require(process.argv[1]); console.log(r.numPassedTests, r.numFailedTests + (r.success ? 0 : (r.numFailedTests ? 0 : 1)))' "$results")
+else
+  vp=0; vf=1
+  echo "FAIL vitest wrote no results"
+fi
+passed=$((passed + vp)); failed=$((failed + vf))
+
+read_counts() { # parse "name: N passed, M failed" printed by a check script
+  local out="$1" label="$2"
+  local line; line="$(grep -E "^$label: [0-9]+ passed, [0-9]+ failed" <<<"$out" | tail -1 || true)"
+  if [[ -z "$line" ]]; then failed=$((failed + 1)); echo "FAIL $label printed no summary"; return; fi
+  passed=$((passed + $(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")))
+  failed=$((failed + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")))
+}
+chdb_out="$(bash scripts/check-chdb.sh 2>&1)" || true
+echo "$chdb_out"
+read_counts "$chdb_out" chdb
+compose_out="$(bash scripts/check-compose.sh 2>&1)" || true
+echo "$compose_out"
+read_counts "$compose_out" compose
+
+echo
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]

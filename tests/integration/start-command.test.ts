@@ -1,0 +1,59 @@
+// The README's start command as a user runs it: `npm start` (scripts/start.ts) as a child process, the
+// README's curl example against it, the rows in ClickHouse, then SIGTERM stops what it started.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { afterAll, describe, expect, it } from 'vitest'
+import { dropDatabase, integrationConfig, postJson, queryRows, repoRoot, runId, waitFor } from './harness.ts'
+
+const id = runId()
+const port = 18_000 + Math.floor(Math.random() * 2000)
+const config = integrationConfig(id)
+const env = {
+  ...process.env,
+  PORT: String(port),
+  TOPIC_TEMPLATE: config.gateway.topicTemplate,
+  DEAD_LETTER_TOPIC: config.consumer.deadLetterTopic,
+  CONSUMER_GROUP: config.consumer.groupId,
+  CLICKHOUSE_DATABASE: config.clickhouse.database,
+  CONSUMER_TOPIC_REFRESH_MS: '500',
+}
+let child: ChildProcess
+let output = ''
+
+afterAll(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL')
+  await dropDatabase(config)
+})
+
+describe('npm start', () => {
+  it('brings the pipeline up and the README curl example lands in ClickHouse', async () => {
+    child = spawn(`${repoRoot}node_modules/.bin/node`, [`${repoRoot}scripts/start.ts`], { env, cwd: repoRoot })
+    child.stdout!.on('data', (d) => (output += d))
+    child.stderr!.on('data', (d) => (output += d))
+    await waitFor('the gateway to listen', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 90_000, 500)
+    expect(output).toContain(`curl -sS -H 'content-type: application/json' --data @schemas/examples/quickstart.json http://127.0.0.1:${port}/v1/batch`)
+
+    const body = JSON.parse(readFileSync(`${repoRoot}schemas/examples/quickstart.json`, 'utf8'))
+    const res = await postJson(`http://127.0.0.1:${port}/v1/batch`, body)
+    expect(res.status).toBe(206)
+    expect(res.body.parts.map((p) => p.code)).toEqual([0, 0, 1001])
+    const rows = await waitFor('quickstart rows', async () => {
+      const r = await queryRows<{ event_id: string; country: string }>(config, `SELECT event_id, country FROM events FINAL WHERE app_id = 'quickstart' ORDER BY event_id`)
+      return r.length === 2 ? r : null
+    }, 60_000)
+    expect(rows).toEqual([
+      { event_id: 'qs-1', country: 'US' },
+      { event_id: 'qs-2', country: 'GB' },
+    ])
+  })
+
+  it('stops gateway and consumers on SIGTERM, and leaves the already-running stack alone', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(output).toContain('"msg":"stopped"')
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow()
+    // the stack was up before this test, so start.ts must not have stopped it
+    expect((await fetch('http://127.0.0.1:8123/ping')).status).toBe(200)
+  })
+})
