@@ -30,7 +30,8 @@ results=.local/vitest-results.json
 rm -f "$results"
 vitest run --reporter=default --reporter=json --outputFile.json="$results" || true
 if [[ -s "$results" ]]; then
-  read -r vp vf < <(node -e 'const r=require(process.argv[1]); console.log(r.numPassedTests, r.numFailedTests + (r.success ? 0 : (r.numFailedTests ? 0 : 1)))' "$results")
+  counts="$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.numPassedTests, r.numFailedTests + (r.success || r.numFailedTests ? 0 : 1))' "$results" || echo "0 1")"
+  read -r vp vf <<<"$counts"
 else
   vp=0; vf=1
   echo "FAIL vitest wrote no results"
