@@ -16,7 +16,7 @@ describe('query parameter binding', () => {
 
   it('binds every placeholder of every shipped query with defaults, leaving none behind', () => {
     for (const q of shippedQueries()) {
-      const values = q.params.some((p) => p.name === 'app_id') ? { app_id: 'a' } : {}
+      const values: Record<string, string> = q.params.some((p) => p.name === 'app_id') ? { app_id: 'a' } : {}
       const sql = bindQuery(q, values, now)
       expect(sql).not.toMatch(/\{\w+:\w+\}/)
     }
