@@ -26,3 +26,29 @@ export const epochMsOrRfc3339 = z.union(
   ],
   { error: 'must be epoch milliseconds (number) or an RFC 3339 date-time string' },
 )
+
+// ---- nanosecond times (spans, metric points, log records) -----------------------------------------------
+// OTLP times are uint64 nanoseconds, more than a JS number holds exactly, so the pipeline carries them as
+// decimal strings (ClickHouse parses a quoted UInt64 in JSONEachRow, 18.16 included).
+export const MIN_TIME_NS = BigInt(MIN_TIME_MS) * 1_000_000n
+export const MAX_TIME_NS = BigInt(MAX_TIME_MS) * 1_000_000n
+const nsRangeMessage = `must be between 2000-01-01 and 2100-01-01 in epoch nanoseconds (${MIN_TIME_NS}..${MAX_TIME_NS})`
+
+/** Epoch nanoseconds as a decimal string (exact) or a whole number (exact only below 2^53); out: decimal string. */
+export const unixNano = z
+  .union([z.string().regex(/^\d{1,20}$/, 'must be epoch nanoseconds as a decimal string'), z.number().int('must be whole epoch nanoseconds').nonnegative()], {
+    error: 'must be epoch nanoseconds (decimal string or whole number)',
+  })
+  .transform((v, ctx) => {
+    const ns = typeof v === 'string' ? BigInt(v) : BigInt(v)
+    if (ns < MIN_TIME_NS || ns > MAX_TIME_NS) {
+      ctx.addIssue({ code: 'custom', message: nsRangeMessage })
+      return z.NEVER
+    }
+    return ns.toString()
+  })
+
+/** Epoch ms of a decimal nanosecond string. */
+export function nsToMs(ns: string): number {
+  return Number(BigInt(ns) / 1_000_000n)
+}
