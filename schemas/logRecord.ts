@@ -82,7 +82,8 @@ export const logRecordType: TelemetryType<ClientLogRecord, EnrichedLogRecord> = 
   enrich: (r, facts, backendId) => ({
     schema_version: TYPED_SCHEMA_VERSION,
     backend_id: backendId,
-    app_id: facts.appId,
+    // OTLP requests have no app: their items belong to their service
+    app_id: facts.appId || serviceOf(r, facts.appId),
     received_at: facts.receivedAt,
     request_id: facts.requestId,
     record_id: r.id ?? '',

@@ -120,7 +120,8 @@ export const metricPointType: TelemetryType<ClientMetricPoint, EnrichedMetricPoi
   enrich: (p, facts, backendId) => ({
     schema_version: TYPED_SCHEMA_VERSION,
     backend_id: backendId,
-    app_id: facts.appId,
+    // OTLP requests have no app: their items belong to their service
+    app_id: facts.appId || serviceOf(p, facts.appId),
     received_at: facts.receivedAt,
     request_id: facts.requestId,
     point_id: p.id ?? '',

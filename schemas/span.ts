@@ -100,7 +100,8 @@ export const spanType: TelemetryType<ClientSpan, EnrichedSpan> = {
   enrich: (s, facts, backendId) => ({
     schema_version: TYPED_SCHEMA_VERSION,
     backend_id: backendId,
-    app_id: facts.appId,
+    // OTLP requests have no app: their items belong to their service
+    app_id: facts.appId || serviceOf(s, facts.appId),
     received_at: facts.receivedAt,
     request_id: facts.requestId,
     trace_id: s.trace_id,

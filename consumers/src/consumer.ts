@@ -5,11 +5,11 @@ import type { Config } from '../../common/config.ts'
 import { createClickHouse } from '../../common/clickhouse.ts'
 import { errorMessage, type Logger } from '../../common/logger.ts'
 import { migrate } from '../../schemas/clickhouse/migrate.ts'
-import { eventsTable } from '../../schemas/event.ts'
 import { createKafkaDeadLetterSink } from './deadLetter.ts'
 import { createKafka, startKafkaSource } from './kafkaSource.ts'
 import { loadBatch } from './loader.ts'
 import { createClickHouseWriter } from './steps/insertRows.ts'
+import { routeForTopic } from './steps/mapTelemetryRows.ts'
 
 export type RunningConsumer = { stop: () => Promise<void> }
 
@@ -35,10 +35,13 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
     kafka,
     config.consumer,
     async (batch) => {
+      // one topic per batch: its category picks the table and row mapper (schemas/telemetryTypes.ts)
+      const route = routeForTopic(config.consumer.topicTemplate, batch.messages[0]!.topic)
       const result = await loadBatch(batch.messages, {
         writer,
         deadLetters,
-        table: eventsTable.name,
+        table: route.table,
+        mapRow: route.mapRow,
         log,
         retryMaxMs: config.consumer.retryMaxMs,
         shouldContinue: batch.stillOwned,

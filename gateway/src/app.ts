@@ -10,6 +10,9 @@ import type { EventProducer } from './eventProducer.ts'
 import type { GeoLookup } from './geo.ts'
 import type { GatewayMetrics } from './metrics.ts'
 import { batchRoute } from './routes/batch.ts'
+import { otlpRoute } from './routes/otlp.ts'
+import type { TelemetryType } from '../../schemas/telemetryType.ts'
+import { telemetryTypes } from '../../schemas/telemetryTypes.ts'
 import { envelopeError } from './steps/buildResponse.ts'
 import { continueOrStartTrace, type TraceContext } from './traceparent.ts'
 
@@ -72,6 +75,10 @@ export function createApp(deps: GatewayDeps) {
   })
 
   app.post('/v1/batch', batchRoute(deps))
+  // OTLP/HTTP: the OpenTelemetry SDKs' exporters post here (protobuf or JSON)
+  app.post('/v1/traces', otlpRoute('traces', telemetryTypes.spans as unknown as TelemetryType, deps))
+  app.post('/v1/metrics', otlpRoute('metrics', telemetryTypes.metrics as unknown as TelemetryType, deps))
+  app.post('/v1/logs', otlpRoute('logs', telemetryTypes.logs as unknown as TelemetryType, deps))
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', async (c) => {

@@ -1,5 +1,7 @@
 // POST /v1/batch — the whole pipeline of one upload, in order:
 //   decode → envelope → split/validate → enrich → produce → respond
+// Categories spans / metrics / logs validate and enrich with their type's declaration (schemas/), the
+// same steps the OTLP routes (routes/otlp.ts) use.
 import type { Context } from 'hono'
 import type { GatewayConfig, Limits } from '../../../common/config.ts'
 import type { Logger } from '../../../common/logger.ts'
@@ -9,9 +11,11 @@ import type { GeoLookup } from '../geo.ts'
 import type { GatewayMetrics } from '../metrics.ts'
 import { buildResponse, envelopeError } from '../steps/buildResponse.ts'
 import { decodeBody } from '../steps/decodeBody.ts'
-import { enrichEvents } from '../steps/enrichEvent.ts'
-import { produceAccepted } from '../steps/produceAccepted.ts'
-import { checkEnvelope, splitAndValidate } from '../steps/splitAndValidate.ts'
+import { enrichEvents, type EnrichOutcome } from '../steps/enrichEvent.ts'
+import { enrichItems, type ItemEnrichOutcome } from '../steps/enrichItems.ts'
+import { produceAccepted, produceItems, type ProduceResult } from '../steps/produceAccepted.ts'
+import { checkEnvelope, splitAndValidate, splitAndValidateItems } from '../steps/splitAndValidate.ts'
+import { typeForCategory } from '../../../schemas/telemetryTypes.ts'
 import type { GatewayEnv } from '../app.ts'
 
 export type BatchDeps = {
@@ -39,16 +43,23 @@ export function batchRoute(deps: BatchDeps) {
     }
     const { meta, data } = checked.envelope
 
-    const validated = splitAndValidate(data, limits)
     const trace = c.get('trace')
-    const enriched = enrichEvents(validated, { requestId: c.get('requestId'), receivedAt, clientIp: c.get('clientIp'), meta, maxFutureMs: config.maxFutureMs }, geo)
-
-    const produced = await produceAccepted(producer, enriched, {
-      topicTemplate: config.topicTemplate,
-      timeoutMs: config.produceTimeoutMs,
-      traceparent: trace.traceparent,
-      requestId: c.get('requestId'),
-    })
+    const produceContext = { topicTemplate: config.topicTemplate, timeoutMs: config.produceTimeoutMs, traceparent: trace.traceparent, requestId: c.get('requestId') }
+    // categories "spans", "metrics" and "logs" hold typed items (schemas/telemetryTypes.ts); others are events
+    const type = typeForCategory(meta.category)
+    let enriched: Array<EnrichOutcome | ItemEnrichOutcome>
+    let produced: ProduceResult
+    if (type) {
+      const validated = splitAndValidateItems(data, type, limits)
+      const items = enrichItems(validated, type, { requestId: c.get('requestId'), receivedAt, appId: meta.app_id })
+      produced = await produceItems(producer, type, items, produceContext)
+      enriched = items
+    } else {
+      const validated = splitAndValidate(data, limits)
+      const events = enrichEvents(validated, { requestId: c.get('requestId'), receivedAt, clientIp: c.get('clientIp'), meta, maxFutureMs: config.maxFutureMs }, geo)
+      produced = await produceAccepted(producer, events, produceContext)
+      enriched = events
+    }
     if (produced.status !== 'nothing-to-send') {
       metrics.produceDuration.observe({ outcome: produced.status }, produced.durationMs / 1000)
     }

@@ -37,7 +37,7 @@ async function inflateEitherForm(buf: Buffer, opts: zlib.ZlibOptions): Promise<B
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
 export async function decodeBody(req: Request, limits: Limits): Promise<DecodeResult> {
-  const contentType = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  const contentType = mediaType(req)
   if (contentType !== 'application/json' && contentType !== 'text/plain') {
     return {
       ok: false,
@@ -45,6 +45,35 @@ export async function decodeBody(req: Request, limits: Limits): Promise<DecodeRe
       message: `Content-Type ${contentType ? `"${contentType}"` : '(missing)'} is not supported: send application/json or text/plain`,
     }
   }
+  const read = await readDecompressedBody(req, limits)
+  if (!read.ok) return read
+  const { body, compressedBytes } = read
+
+  let text: string
+  try {
+    text = utf8.decode(body)
+  } catch {
+    return { ok: false, status: 400, message: 'body is not valid UTF-8' }
+  }
+  if (text.trim() === '') return { ok: false, status: 400, message: 'body is empty: expected {"meta": {...}, "data": [...]}' }
+  try {
+    return { ok: true, json: JSON.parse(text), compressedBytes, bytes: body.length }
+  } catch (err) {
+    return { ok: false, status: 400, message: `malformed JSON: ${(err as Error).message}` }
+  }
+}
+
+/** The request's media type, lower case, without parameters ("application/json; charset=utf-8" → "application/json"). */
+export function mediaType(req: Request): string {
+  return (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+}
+
+export type ReadResult =
+  | { ok: true; body: Buffer; compressedBytes: number }
+  | { ok: false; status: 400 | 413 | 415; message: string }
+
+/** The body within LIMIT_BODY_BYTES, with Content-Encoding undone within LIMIT_DECOMPRESSED_BYTES (also used by the OTLP routes). */
+export async function readDecompressedBody(req: Request, limits: Limits): Promise<ReadResult> {
   const encoding = (req.headers.get('content-encoding') ?? 'identity').trim().toLowerCase() || 'identity'
   const decompress = decompressors[encoding]
   if (encoding !== 'identity' && !decompress) {
@@ -77,22 +106,10 @@ export async function decodeBody(req: Request, limits: Limits): Promise<DecodeRe
   } else if (raw.length > limits.decompressedBytes) {
     return tooLarge(`body is ${formatBytes(raw.length)}, limit ${formatBytes(limits.decompressedBytes)} (LIMIT_DECOMPRESSED_BYTES)`)
   }
-
-  let text: string
-  try {
-    text = utf8.decode(body)
-  } catch {
-    return { ok: false, status: 400, message: 'body is not valid UTF-8' }
-  }
-  if (text.trim() === '') return { ok: false, status: 400, message: 'body is empty: expected {"meta": {...}, "data": [...]}' }
-  try {
-    return { ok: true, json: JSON.parse(text), compressedBytes: raw.length, bytes: body.length }
-  } catch (err) {
-    return { ok: false, status: 400, message: `malformed JSON: ${(err as Error).message}` }
-  }
+  return { ok: true, body, compressedBytes: raw.length }
 }
 
-function tooLarge(message: string): DecodeResult {
+function tooLarge(message: string): { ok: false; status: 413; message: string } {
   return { ok: false, status: 413, message }
 }
 

@@ -4,6 +4,7 @@ import type { Limits } from '../../../common/config.ts'
 import type { PartReason } from '../../../schemas/codes.ts'
 import { batchEnvelopeSchema, describeIssues, type BatchEnvelope } from '../../../schemas/envelope.ts'
 import { clientEventSchema, type ClientEvent } from '../../../schemas/event.ts'
+import type { TelemetryType } from '../../../schemas/telemetryType.ts'
 import { formatBytes } from '../format.ts'
 
 export type EnvelopeResult = { ok: true; envelope: BatchEnvelope } | { ok: false; status: 400 | 413; message: string; wrongMeta: boolean }
@@ -109,4 +110,37 @@ export function measureProperties(value: Record<string, unknown>, depthCap: numb
     }
   }
   return { depth: maxDepth, keys }
+}
+
+// ---- typed items (spans, metric points, log records): the same rules with the type's own schema ----------
+export type ValidatedItem = { index: number; id: string; ok: true; item: unknown }
+export type ItemOutcome = ValidatedItem | Rejected
+
+/** Validates every item on its own with the type's schema, the item size and attribute limits, and duplicates. */
+export function splitAndValidateItems(data: unknown[], type: TelemetryType, limits: Limits): ItemOutcome[] {
+  const seen = new Set<string>()
+  return data.map((item, index): ItemOutcome => {
+    const id = type.itemId(item)
+    const bytes = Buffer.byteLength(JSON.stringify(item) ?? '')
+    if (bytes > limits.eventBytes) {
+      return reject(index, id, 'EVENT_TOO_LARGE', `${type.noun} is ${formatBytes(bytes)}, limit ${formatBytes(limits.eventBytes)} (LIMIT_EVENT_BYTES)`)
+    }
+    const parsed = type.clientSchema.safeParse(item)
+    if (!parsed.success) return reject(index, id, 'INVALID_EVENT', `${type.noun}: ${describeIssues(parsed.error)}`)
+    for (const obj of type.attributeObjects(parsed.data)) {
+      const shape = measureProperties(obj, limits.propertyDepth + 1)
+      if (shape.depth > limits.propertyDepth) {
+        return reject(index, id, 'PROPERTIES_TOO_DEEP', `${type.noun}: attributes nest more than ${limits.propertyDepth} levels deep (LIMIT_PROPERTY_DEPTH)`)
+      }
+      if (shape.keys > limits.propertyKeys) {
+        return reject(index, id, 'TOO_MANY_PROPERTIES', `${type.noun}: attributes hold ${shape.keys} keys, limit ${limits.propertyKeys} (LIMIT_PROPERTY_KEYS)`)
+      }
+    }
+    const key = type.uniqueKey(parsed.data)
+    if (key !== '') {
+      if (seen.has(key)) return reject(index, id, 'DUPLICATE_ID', `${type.noun} ${key} already appears earlier in this request`)
+      seen.add(key)
+    }
+    return { index, id, ok: true, item: parsed.data }
+  })
 }

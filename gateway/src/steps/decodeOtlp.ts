@@ -1,0 +1,42 @@
+// Step 1 of the OTLP routes: read the body within the same byte limits and encodings as /v1/batch, then
+// decode it as OTLP protobuf (application/x-protobuf) or OTLP/JSON (application/json). Failures refuse the
+// whole request (400 / 413 / 415) and say in which encoding to answer.
+import type { Limits } from '../../../common/config.ts'
+import { decodeProtobufRequest, type SignalKind } from '../otlp/otlpProto.ts'
+import { mediaType, readDecompressedBody } from './decodeBody.ts'
+
+export type OtlpEncoding = 'json' | 'protobuf'
+export type OtlpDecodeResult =
+  | { ok: true; request: unknown; encoding: OtlpEncoding; bytes: number }
+  | { ok: false; status: 400 | 413 | 415; message: string; encoding: OtlpEncoding }
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+export async function decodeOtlp(req: Request, kind: SignalKind, limits: Limits): Promise<OtlpDecodeResult> {
+  const type = mediaType(req)
+  const encoding: OtlpEncoding = type === 'application/x-protobuf' ? 'protobuf' : 'json'
+  if (type !== 'application/x-protobuf' && type !== 'application/json') {
+    return { ok: false, status: 415, encoding, message: `Content-Type ${type ? `"${type}"` : '(missing)'} is not supported: send application/x-protobuf or application/json` }
+  }
+  const read = await readDecompressedBody(req, limits)
+  if (!read.ok) return { ...read, encoding }
+  const { body } = read
+  if (encoding === 'protobuf') {
+    try {
+      return { ok: true, request: decodeProtobufRequest(kind, body), encoding, bytes: body.length }
+    } catch (err) {
+      return { ok: false, status: 400, encoding, message: `body is not a valid protobuf Export${kind === 'traces' ? 'Trace' : kind === 'metrics' ? 'Metrics' : 'Logs'}ServiceRequest: ${(err as Error).message}` }
+    }
+  }
+  let text: string
+  try {
+    text = utf8.decode(body)
+  } catch {
+    return { ok: false, status: 400, encoding, message: 'body is not valid UTF-8' }
+  }
+  try {
+    return { ok: true, request: text.trim() === '' ? {} : JSON.parse(text), encoding, bytes: body.length }
+  } catch (err) {
+    return { ok: false, status: 400, encoding, message: `malformed JSON: ${(err as Error).message}` }
+  }
+}
