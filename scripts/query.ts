@@ -1,9 +1,11 @@
 // npm run query -- <name> [param=value | --param value ...] [--sql]
-// Runs a shipped query from schemas/queries/ and prints the result as a table. --sql prints the bound SQL.
+// Runs a shipped query from schemas/queries/ and prints the result as a table (`trace`: as a span tree,
+// scripts/traceTree.ts). --sql prints the bound SQL.
 import { loadConfig } from '../common/config.ts'
 import { createClickHouse } from '../common/clickhouse.ts'
 import { errorMessage } from '../common/logger.ts'
 import { bindQuery, QueryParamError, shippedQueries } from '../schemas/queries/catalog.ts'
+import { formatTraceTree, type TraceRow } from './traceTree.ts'
 
 function usage(): string {
   const lines = ['usage: npm run query -- <name> [param=value ...] [--sql]', '', 'queries:']
@@ -56,6 +58,12 @@ async function main() {
   const config = loadConfig()
   const client = createClickHouse(config.clickhouse)
   try {
+    if (name === 'trace') {
+      // the span tree instead of a table
+      const rs = await client.query({ query: sql, format: 'JSONEachRow' })
+      console.log(formatTraceTree(values.trace_id ?? '', (await rs.json()) as TraceRow[]))
+      return
+    }
     const rs = await client.query({ query: sql, format: 'JSONCompact' })
     const out = (await rs.json()) as { meta: { name: string }[]; data: unknown[][] }
     console.log(formatTable(out.meta.map((m) => m.name), out.data))
