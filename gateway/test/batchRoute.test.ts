@@ -3,6 +3,7 @@ import * as zlib from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { batchExamples } from '../../schemas/examples/index.ts'
 import { enrichedEventSchema } from '../../schemas/event.ts'
+import { typeForCategory } from '../../schemas/telemetryTypes.ts'
 import type { BatchResponse } from '../src/steps/buildResponse.ts'
 import { postBatch, RecordingProducer, testApp } from './fakes.ts'
 
@@ -21,7 +22,8 @@ describe('POST /v1/batch with the golden examples', () => {
     // parts echo ids in request order; accepted parts carry a backend id, refused ones a reason
     body.parts.forEach((p: { id: string; code: number; backend_id: string; message: string }, i: number) => {
       const item = example.request.data[i] as { id?: string }
-      expect(p.id).toBe(typeof item === 'object' ? (item.id ?? '') : '')
+      const typed = typeForCategory(String(example.request.meta.category))
+      expect(p.id).toBe(typed ? typed.itemId(item) : typeof item === 'object' ? (item.id ?? '') : '')
       if (p.code === 0) expect(p.backend_id).not.toBe('')
       else expect(p.message.length).toBeGreaterThan(5)
     })
@@ -29,7 +31,10 @@ describe('POST /v1/batch with the golden examples', () => {
     const accepted = body.parts.filter((p: { code: number }) => p.code === 0)
     const produced = producer.sent.flatMap((s) => s.messages)
     expect(produced.map((m) => JSON.parse(m.value).backend_id)).toEqual(accepted.map((p: { backend_id: string }) => p.backend_id))
-    for (const m of produced) expect(enrichedEventSchema.safeParse(JSON.parse(m.value)).success).toBe(true)
+    // typed categories (spans, metrics, logs) produce their type's enriched shape to their own topic
+    const type = typeForCategory(String(example.request.meta.category))
+    for (const m of produced) expect((type ? type.enrichedSchema : enrichedEventSchema).safeParse(JSON.parse(m.value)).success).toBe(true)
+    if (type && produced.length > 0) expect(producer.sent[0]!.topic).toBe(`telemetry.${type.category}`)
     expect(producer.sent.length).toBe(accepted.length > 0 ? 1 : 0)
   })
 })

@@ -21,3 +21,22 @@ export function batchExamples(): BatchExample[] {
 export const poisonMessages: { label: string; value: string | null; reason: string }[] = JSON.parse(
   readFileSync(join(import.meta.dirname, 'poison-messages.json'), 'utf8'),
 )
+
+export type OtlpExample = {
+  file: string
+  description: string
+  signal: 'traces' | 'metrics' | 'logs'
+  /** an OTLP/JSON Export*ServiceRequest */
+  request: Record<string, unknown>
+  /** rejected: the partial_success count; items: the mapped items (or their number) */
+  expect: { rejected: number; items: number | Record<string, unknown>[] }
+}
+
+/** OTLP/JSON export requests (otlp-*.json), shared by the OTLP mapping and route tests. */
+export function otlpExamples(): OtlpExample[] {
+  const dir = import.meta.dirname
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('otlp-') && f.endsWith('.json'))
+    .sort()
+    .map((file) => ({ file, ...JSON.parse(readFileSync(join(dir, file), 'utf8')) }))
+}

@@ -2,10 +2,18 @@ import { describe, expect, it } from 'vitest'
 import { ddlStatements } from '../clickhouse/migrate.ts'
 import { eventsTable, topicFor, topicPattern } from '../event.ts'
 import { partCodes } from '../codes.ts'
+import { logsTable } from '../logRecord.ts'
+import { metricPointsTable } from '../metricPoint.ts'
+import { spansTable } from '../span.ts'
 
-describe('ClickHouse DDL matches the declaration in schemas/event.ts', () => {
-  it('events columns, names and types in order', () => {
-    const ddl = ddlStatements().find((s) => /CREATE TABLE IF NOT EXISTS events\b/.test(s.sql))!.sql
+describe('ClickHouse DDL matches the declarations in schemas/', () => {
+  it.each([
+    ['events', eventsTable.columns],
+    ['spans', spansTable.columns],
+    ['metric_points', metricPointsTable.columns],
+    ['logs', logsTable.columns],
+  ] as const)('%s columns, names and types in order', (table, declared) => {
+    const ddl = ddlStatements().find((s) => new RegExp(`CREATE TABLE IF NOT EXISTS ${table}\\b`).test(s.sql))!.sql
     const body = ddl.slice(ddl.indexOf('(') + 1, ddl.indexOf('\n)'))
     const columns = body
       .split(',\n')
@@ -14,8 +22,8 @@ describe('ClickHouse DDL matches the declaration in schemas/event.ts', () => {
         const [name, ...rest] = l.split(/\s+/)
         return [name, rest.join(' ').replace(/\s+DEFAULT .*/, '')]
       })
-    expect(Object.fromEntries(columns)).toEqual(eventsTable.columns)
-    expect(columns.map((c) => c[0])).toEqual(Object.keys(eventsTable.columns))
+    expect(Object.fromEntries(columns)).toEqual(declared)
+    expect(columns.map((c) => c[0])).toEqual(Object.keys(declared))
   })
 
   it('every statement is idempotent', () => {

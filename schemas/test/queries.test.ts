@@ -16,7 +16,8 @@ describe('query parameter binding', () => {
 
   it('binds every placeholder of every shipped query with defaults, leaving none behind', () => {
     for (const q of shippedQueries()) {
-      const values: Record<string, string> = q.params.some((p) => p.name === 'app_id') ? { app_id: 'a' } : {}
+      const required: Record<string, string> = { app_id: 'a', trace_id: '0af7651916cd43dd8448eb211c80319c', service: 'cart', name: 'http.server.duration' }
+      const values = Object.fromEntries(q.params.filter((p) => p.default === undefined).map((p) => [p.name, required[p.name] ?? 'x']))
       const sql = bindQuery(q, values, now)
       expect(sql).not.toMatch(/\{\w+:\w+\}/)
     }
