@@ -5,12 +5,15 @@ schemas/clickhouse/*.sql and schemas/queries/*.sql work there too:
 
   * the DDL applies (split exactly as schemas/clickhouse/migrate.ts does, with `telemetry` as the current
     database), and applies again unchanged (migrate runs at every consumer start);
-  * DESCRIBE TABLE events equals the column declaration in schemas/event.ts (name, type, order);
+  * DESCRIBE TABLE equals the column declaration in schemas/ (name, type, order) for events, spans,
+    metric_points and logs;
   * the sample rows (scripts/sample-rows.ts: the golden examples through the gateway's and consumer's own
-    steps) insert, twice, the second copy standing for a batch replayed after a consumer crash;
+    steps) insert, twice, the second copy standing for a batch replayed after a consumer crash; for spans and
+    metric_points the materialized views fill spans_by_trace and metric_rollup_1m from both inserts;
   * every shipped query, bound by scripts/query.ts --sql, runs; FINAL collapses the replay (totals equal the
     number of sample rows, with merges stopped so the duplicates are really there); app_events returns
-    exactly the shop-web rows.
+    exactly the shop-web rows; trace, slowest_traces, latency_per_minute, error_rate_per_minute,
+    metric_series and node_runtime return the values of the golden spans and metric points, once each.
 
 Run it through scripts/check-chdb.sh, which makes the venv with the pinned chdb. Prints one line per check
 and a closing `chdb: N passed, M failed`; exits 1 if any check failed.
@@ -37,7 +40,15 @@ PARAM_VALUES = {
     "app_id": "shop-web",
     "from": "2025-01-01T00:00:00Z",
     "to": "2027-01-01T00:00:00Z",
+    # the spans / metrics / logs golden examples (schemas/examples/{spans,metrics,logs}-batch.json)
+    "trace_id": "5b8efff798038103d269b633813fc60c",
+    "service": "checkout-api",
+    "name": "v8js.memory.heap.used",
+    "step": "300",
 }
+
+# The typed tables filled from their golden examples (scripts/sample-rows.ts --table NAME).
+TYPED_TABLES = ["spans", "metric_points", "logs"]
 
 try:
     import chdb
@@ -163,14 +174,29 @@ def run(c: Checks, sess) -> None:
                 c.fail(what, str(err).strip())
 
     # ---- columns -------------------------------------------------------------------------------------
-    try:
-        expected = json.loads(node("scripts/sample-rows.ts", "--columns"))
-        rows = q_json("DESCRIBE TABLE telemetry.events")
-        actual = [(r["name"], r["type"]) for r in rows]
-        diffs = describe_diff(expected, actual)
-        c.check(not diffs, f"DESCRIBE TABLE events matches schemas/event.ts ({len(expected)} columns)", "; ".join(diffs))
-    except Exception as err:
-        c.fail("DESCRIBE TABLE events matches schemas/event.ts", str(err).strip())
+    for table in ["events", *TYPED_TABLES]:
+        try:
+            expected = json.loads(node("scripts/sample-rows.ts", "--table", table, "--columns"))
+            rows = q_json(f"DESCRIBE TABLE telemetry.{table}")
+            actual = [(r["name"], r["type"]) for r in rows]
+            diffs = describe_diff(expected, actual)
+            c.check(not diffs, f"DESCRIBE TABLE {table} matches its declaration in schemas/ ({len(expected)} columns)", "; ".join(diffs))
+        except Exception as err:
+            c.fail(f"DESCRIBE TABLE {table} matches its declaration in schemas/", str(err).strip())
+
+    # ---- typed sample rows (spans, metric points, log records), inserted twice -----------------------------
+    for table in TYPED_TABLES:
+        try:
+            text = node("scripts/sample-rows.ts", "--table", table)
+            n_typed = len([line for line in text.splitlines() if line.strip()])
+            q(f"SYSTEM STOP MERGES {table}")
+            for _ in range(2):
+                q(f"INSERT INTO {table} FORMAT JSONEachRow\n" + text)
+            raw = int(q_json(f"SELECT count() AS n FROM {table}")[0]["n"])
+            final = int(q_json(f"SELECT count() AS n FROM {table} FINAL")[0]["n"])
+            c.check(n_typed > 0 and raw == 2 * n_typed and final == n_typed, f"{table}: {n_typed} sample rows inserted twice, {raw} on disk, {final} under FINAL", f"expected {2 * n_typed} and {n_typed}")
+        except Exception as err:
+            c.fail(f"{table}: insert sample rows twice", str(err).strip())
 
     # ---- sample rows, inserted twice --------------------------------------------------------------------
     try:
@@ -221,6 +247,10 @@ def run(c: Checks, sess) -> None:
         elif name in ("top_countries", "top_event_names"):
             total = sum(int(r["events"]) for r in rows)
             c.check(total == n, f"{name} total {total} == {n} sample rows", f"expected {n}")
+        elif name in TYPED_EXPECTATIONS:
+            expected = TYPED_EXPECTATIONS[name]
+            got = [{k: r.get(k) for k in expected[0]} for r in rows] if expected else rows
+            c.check(got == expected, f"{name} returns the golden values once each", f"got {got}, expected {expected}")
         elif name == "app_events":
             got = [r["backend_id"] for r in rows]
             others = sorted(set(got) - shop_web)
@@ -229,6 +259,28 @@ def run(c: Checks, sess) -> None:
                 f"app_events returns exactly the {len(shop_web)} shop-web rows, once each",
                 f"got {len(got)} rows ({len(set(got))} distinct), {len(others)} not shop-web, expected {len(shop_web)}",
             )
+
+
+# What the typed queries must return for the golden spans and metric points (inserted twice: the replay must
+# not show). JSON output quotes 64-bit integers, hence the strings.
+TYPED_EXPECTATIONS = {
+    "trace": [
+        {"span_id": "eee19b7ec3c1b174", "parent_span_id": "", "name": "GET /cart", "duration_ns": "120500000", "status_code": "ok"},
+        {"span_id": "eee19b7ec3c1b175", "parent_span_id": "eee19b7ec3c1b174", "name": "load cart", "duration_ns": "98000000", "status_code": "unset"},
+        {"span_id": "eee19b7ec3c1b176", "parent_span_id": "eee19b7ec3c1b175", "name": "SELECT carts", "duration_ns": "92000000", "status_code": "error"},
+    ],
+    "slowest_traces": [{"trace_id": "5b8efff798038103d269b633813fc60c", "duration_ms": 120.5, "spans": "2", "errors": "0", "first_operation": "GET /cart"}],
+    "error_rate_per_minute": [{"service": "checkout-api", "spans": "2", "errors": "0"}],
+    "latency_per_minute": [
+        {"service": "checkout-api", "operation": "GET /cart", "spans": "1", "p50_ms": 120.5},
+        {"service": "checkout-api", "operation": "load cart", "spans": "1", "p50_ms": 98},
+    ],
+    "metric_series": [
+        {"attributes": '{"v8js.heap.space.name":"new_space"}', "point_count": "1", "last_of_step": 10485760},
+        {"attributes": '{"v8js.heap.space.name":"old_space"}', "point_count": "1", "last_of_step": 52428800},
+    ],
+    "node_runtime": [{"service": "checkout-api", "eventloop_delay_p99_ms": 31.1, "heap_used_mb": 60, "cpu_percent": 25}],
+}
 
 
 if __name__ == "__main__":
