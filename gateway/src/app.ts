@@ -11,8 +11,7 @@ import type { GeoLookup } from './geo.ts'
 import type { GatewayMetrics } from './metrics.ts'
 import { batchRoute } from './routes/batch.ts'
 import { otlpRoute } from './routes/otlp.ts'
-import type { TelemetryType } from '../../schemas/telemetryType.ts'
-import { telemetryTypes } from '../../schemas/telemetryTypes.ts'
+import { typeForCategory } from '../../schemas/telemetryTypes.ts'
 import { envelopeError } from './steps/buildResponse.ts'
 import { continueOrStartTrace, type TraceContext } from './traceparent.ts'
 
@@ -76,9 +75,9 @@ export function createApp(deps: GatewayDeps) {
 
   app.post('/v1/batch', batchRoute(deps))
   // OTLP/HTTP: the OpenTelemetry SDKs' exporters post here (protobuf or JSON)
-  app.post('/v1/traces', otlpRoute('traces', telemetryTypes.spans as unknown as TelemetryType, deps))
-  app.post('/v1/metrics', otlpRoute('metrics', telemetryTypes.metrics as unknown as TelemetryType, deps))
-  app.post('/v1/logs', otlpRoute('logs', telemetryTypes.logs as unknown as TelemetryType, deps))
+  app.post('/v1/traces', otlpRoute('traces', typeForCategory('spans')!, deps))
+  app.post('/v1/metrics', otlpRoute('metrics', typeForCategory('metrics')!, deps))
+  app.post('/v1/logs', otlpRoute('logs', typeForCategory('logs')!, deps))
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', async (c) => {
