@@ -164,6 +164,18 @@ describe('OTLP refusals', () => {
     expect(decodeStatus(new Uint8Array(await res.arrayBuffer()))).toMatchObject({ code: 14 })
   })
 
+  it('a 100,000-level nested attribute value is refused as too deep, not a crash', async () => {
+    const { app, producer } = testApp({ limits: { bodyBytes: 16 * 1048576, decompressedBytes: 16 * 1048576 } })
+    const deep = '{"kvlistValue":{"values":[{"key":"k","value":'.repeat(100_000) + '{"stringValue":"x"}' + '}]}}'.repeat(100_000)
+    const body = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"1764064800000000000","body":{"stringValue":"b"},"attributes":[{"key":"deep","value":${deep}}]}]}]}]}`
+    const res = await post(app, '/v1/logs', body, { 'content-type': 'application/json' })
+    expect(res.status).toBe(200)
+    const answer = (await res.json()) as { partialSuccess: { rejectedLogRecords: string; errorMessage: string } }
+    expect(answer.partialSuccess.rejectedLogRecords).toBe('1')
+    expect(answer.partialSuccess.errorMessage).toMatch(/LIMIT_PROPERTY_DEPTH/)
+    expect(producer.sent).toEqual([])
+  })
+
   it('an empty export request is answered 200 with an empty response', async () => {
     const { app, producer } = testApp()
     const res = await post(app, '/v1/metrics', '{}', { 'content-type': 'application/json' })

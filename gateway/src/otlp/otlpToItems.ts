@@ -162,18 +162,23 @@ function mapLogRecord(r: unknown, common: Obj, scope: Obj | undefined, receivedA
 
 // ---- values -------------------------------------------------------------------------------------------
 
+// Deeper values are cut here (LIMIT_PROPERTY_DEPTH refuses them later anyway), so a hostile, deeply nested
+// body cannot exhaust the stack.
+const MAX_VALUE_DEPTH = 32
+
 /** KeyValue[] → a plain JSON object. */
-export function attributes(list: unknown): Obj {
+export function attributes(list: unknown, depth = 0): Obj {
   const out: Obj = {}
   for (const kv of arr(list)) {
-    if (isObj(kv) && typeof kv.key === 'string') out[kv.key] = anyValue(kv.value)
+    if (isObj(kv) && typeof kv.key === 'string') out[kv.key] = anyValue(kv.value, depth + 1)
   }
   return out
 }
 
 /** AnyValue → JSON value: strings, booleans, numbers (int64 beyond 2^53 kept as a decimal string), arrays, objects, bytes as base64. */
-export function anyValue(v: unknown): unknown {
+export function anyValue(v: unknown, depth = 0): unknown {
   if (!isObj(v)) return null
+  if (depth > MAX_VALUE_DEPTH) return { '(truncated)': `nested deeper than ${MAX_VALUE_DEPTH} levels` }
   if ('stringValue' in v) return String(v.stringValue)
   if ('boolValue' in v) return v.boolValue === true
   if ('intValue' in v) {
@@ -181,8 +186,8 @@ export function anyValue(v: unknown): unknown {
     return Number.isSafeInteger(n) ? n : String(v.intValue)
   }
   if ('doubleValue' in v) return toNumber(v.doubleValue)
-  if ('arrayValue' in v) return arr(isObj(v.arrayValue) ? v.arrayValue.values : undefined).map(anyValue)
-  if ('kvlistValue' in v) return attributes(isObj(v.kvlistValue) ? v.kvlistValue.values : undefined)
+  if ('arrayValue' in v) return arr(isObj(v.arrayValue) ? v.arrayValue.values : undefined).map((x) => anyValue(x, depth + 1))
+  if ('kvlistValue' in v) return attributes(isObj(v.kvlistValue) ? v.kvlistValue.values : undefined, depth + 1)
   if ('bytesValue' in v) return String(v.bytesValue)
   return null
 }
