@@ -13,6 +13,7 @@ import { enrichEvents } from '../steps/enrichEvent.ts'
 import { produceAccepted } from '../steps/produceAccepted.ts'
 import { checkEnvelope, splitAndValidate } from '../steps/splitAndValidate.ts'
 import type { GatewayEnv } from '../app.ts'
+import { ANY_APP } from '../auth/writeKeys.ts'
 
 export type BatchDeps = {
   config: GatewayConfig
@@ -39,9 +40,17 @@ export function batchRoute(deps: BatchDeps) {
     }
     const { meta, data } = checked.envelope
 
+    // The key is checked before the body is read (requireWriteKey); its app only now that meta is known.
+    const scope = c.get('writeScope')
+    if (scope && scope.appId !== ANY_APP && scope.appId !== meta.app_id) {
+      metrics.authFailures.inc({ reason: 'wrong_app' })
+      c.set('summary', { app_id: meta.app_id, category: meta.category, events: data.length })
+      return c.json(envelopeError(`write key ${scope.keyId} may write to app "${scope.appId}" only, not to "${meta.app_id.slice(0, 128)}"`), 403)
+    }
+
     const validated = splitAndValidate(data, limits)
     const trace = c.get('trace')
-    const enriched = enrichEvents(validated, { requestId: c.get('requestId'), receivedAt, clientIp: c.get('clientIp'), meta, maxFutureMs: config.maxFutureMs }, geo)
+    const enriched = enrichEvents(validated, { requestId: c.get('requestId'), receivedAt, clientIp: c.get('clientIp'), meta, maxFutureMs: config.maxFutureMs, ipAnonymization: config.ipAnonymization }, geo)
 
     const produced = await produceAccepted(producer, enriched, {
       topicTemplate: config.topicTemplate,
