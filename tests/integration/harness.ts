@@ -14,9 +14,14 @@ export function runId(): string {
   return `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`
 }
 
+/** The dev write key of integration gateways (valid for every app); postJson sends it. */
+export const INTEGRATION_DEV_KEY = 'integration-dev-key-0123456789'
+
 export function integrationConfig(id: string, env: Record<string, string> = {}): Config {
   return loadConfig({
     HOST: '127.0.0.1',
+    DEV_WRITE_KEY: INTEGRATION_DEV_KEY,
+    WRITE_KEYS_FILE: `/tmp/it${id}-keys.json`,
     PORT: '0',
     TOPIC_TEMPLATE: `it${id}.{category}`,
     DEAD_LETTER_TOPIC: `it${id}_dead_letter`,
@@ -84,7 +89,8 @@ export async function stack(...args: string[]) {
   return stdout
 }
 
+/** POST JSON with the integration dev key (`headers` may replace the authorization). */
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${INTEGRATION_DEV_KEY}`, ...headers }, body: JSON.stringify(body) })
   return { status: res.status, headers: res.headers, body: (await res.json()) as { code: number; message: string; parts: { id: string; backend_id: string; code: number; retryable: boolean }[] } }
 }
