@@ -71,6 +71,8 @@ const envSchema = z.object({
   CONSUMER_TOPIC_REFRESH_MS: int(10_000, 100),
   CONSUMER_PARTITIONS_CONCURRENTLY: int(2, 1),
   CONSUMER_RETRY_MAX_MS: int(30_000, 100),
+  // false when the consumers run as a user without DDL rights (telemetry_writer): run `npm run migrate` as admin
+  CONSUMER_MIGRATE_ON_START: bool(true),
 
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 })
@@ -143,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       topicRefreshMs: e.CONSUMER_TOPIC_REFRESH_MS,
       partitionsConcurrently: e.CONSUMER_PARTITIONS_CONCURRENTLY,
       retryMaxMs: e.CONSUMER_RETRY_MAX_MS,
+      migrateOnStart: e.CONSUMER_MIGRATE_ON_START,
     },
     log: { level: e.LOG_LEVEL },
   }

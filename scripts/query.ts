@@ -54,9 +54,11 @@ async function main() {
     return
   }
   const config = loadConfig()
-  const client = createClickHouse(config.clickhouse)
+  // CLICKHOUSE_QUERY_USER (a readonly=1 user) when set; readonly=1 on every query in any case, so even an
+  // admin account cannot write or change settings through this CLI.
+  const client = createClickHouse(config.clickhouseQuery)
   try {
-    const rs = await client.query({ query: sql, format: 'JSONCompact' })
+    const rs = await client.query({ query: sql, format: 'JSONCompact', clickhouse_settings: { readonly: '1' } })
     const out = (await rs.json()) as { meta: { name: string }[]; data: unknown[][] }
     console.log(formatTable(out.meta.map((m) => m.name), out.data))
   } finally {
