@@ -5,25 +5,12 @@
 import { execFile } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClickHouse } from '../../common/clickhouse.ts'
-import { toEventRow } from '../../consumers/src/steps/mapEventRows.ts'
-import { createGeoLookup } from '../../gateway/src/geo.ts'
-import { enrichEvents } from '../../gateway/src/steps/enrichEvent.ts'
 import { migrate } from '../../schemas/clickhouse/migrate.ts'
-import { dropDatabase, integrationConfig, queryRows, repoRoot, runId } from './harness.ts'
+import { dropDatabase, eventRows, integrationConfig, queryRows, repoRoot, runId } from './harness.ts'
 
 const id = runId()
 const config = integrationConfig(id)
-const receivedAt = Date.parse('2026-11-25T10:00:00Z')
 const window = ['from=2026-11-25T00:00:00Z', 'to=2026-11-26T00:00:00Z']
-const geo = createGeoLookup()
-
-/** Rows as the consumer writes them, built with the gateway's enrichment and the consumer's mapper. */
-export function eventRows(appId: string, ids: string[]) {
-  const outcomes = ids.map((eid, index) => ({ index, id: eid, ok: true as const, event: { id: eid, name: 'n', timestamp: receivedAt } }))
-  return enrichEvents(outcomes, { requestId: 'r', receivedAt, clientIp: '81.2.69.142', meta: { app_id: appId, category: 'web' }, maxFutureMs: 86_400_000, ipAnonymization: 'off' }, geo).map(
-    (o) => (o.ok ? toEventRow(o.event) : null)!,
-  )
-}
 
 function runQueryCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
