@@ -79,6 +79,9 @@ const envSchema = z.object({
 
 export type Env = z.input<typeof envSchema>
 
+/** Every environment variable the configuration reads (README's configuration table documents each). */
+export const configVariables = Object.keys(envSchema.shape)
+
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   const parsed = envSchema.safeParse(env)
   if (!parsed.success) {

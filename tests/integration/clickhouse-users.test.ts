@@ -55,6 +55,7 @@ describe('telemetry_writer (consumers)', () => {
     ['TRUNCATE', 'TRUNCATE TABLE events', /DDL queries are prohibited/],
     ['ALTER ... DELETE', 'ALTER TABLE events DELETE WHERE 1', /DDL queries are prohibited/],
     ['CREATE TABLE', 'CREATE TABLE t (a String) ENGINE = Memory', /DDL queries are prohibited/],
+    ['OPTIMIZE', 'OPTIMIZE TABLE events FINAL', /DDL queries are prohibited/],
     ['SET allow_ddl = 1', 'SET allow_ddl = 1', /Cannot modify 'allow_ddl' setting/],
     ['reading another database', 'SELECT * FROM other.secrets', /Access denied to database other/],
     ['writing another database', "INSERT INTO other.secrets VALUES ('y')", /Access denied to database other/],
