@@ -14,6 +14,9 @@ const bool = (def: boolean) =>
     .default(def ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1')
 
+// `VAR=` (as compose writes `${VAR:-}`) means unset
+const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema)
+
 const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: int(8080, 0),
@@ -24,7 +27,7 @@ const envSchema = z.object({
   AUTH_REQUIRED: bool(true),
   WRITE_KEYS_FILE: z.string().min(1).default('.local/keys.json'),
   // A key valid for every app, for local use, scripts and tests; never set one in production.
-  DEV_WRITE_KEY: z.string().min(16, 'DEV_WRITE_KEY must be at least 16 characters').optional(),
+  DEV_WRITE_KEY: unsetIfEmpty(z.string().min(16, 'DEV_WRITE_KEY must be at least 16 characters').optional()),
   RATE_LIMIT_REQUESTS_PER_SECOND: z.coerce.number().min(0).default(50),
   RATE_LIMIT_BURST: int(100, 1),
   CORS_ALLOWED_ORIGINS: list,
@@ -57,7 +60,7 @@ const envSchema = z.object({
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
   // The query CLI's user: read-only (the CLI also forces readonly=1 per query). Defaults to CLICKHOUSE_USER.
-  CLICKHOUSE_QUERY_USER: z.string().optional(),
+  CLICKHOUSE_QUERY_USER: unsetIfEmpty(z.string().optional()),
   CLICKHOUSE_QUERY_PASSWORD: z.string().optional(),
   CLICKHOUSE_DATABASE: z
     .string()
