@@ -1,8 +1,8 @@
 // Access control on the ingest routes: write keys (401 / 403), per-key rate limit (429), CORS.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../common/config.ts'
 import { createVerifier, newWriteKey, openWriteKeyStore, writeKeyFile } from '../src/auth/writeKeys.ts'
 import { takeToken } from '../src/middleware/rateLimitPerKey.ts'
@@ -101,8 +101,16 @@ describe('write keys: who may send', () => {
 })
 
 describe('the key file', () => {
+  const dirs: string[] = []
+  const tempDir = () => {
+    const d = mkdtempSync(join(tmpdir(), 'keys-'))
+    dirs.push(d)
+    return d
+  }
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
+
   it('stores a salted hash, never the key', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'keys-'))
+    const dir = tempDir()
     const file = join(dir, 'keys.json')
     writeKeyFile(file, { version: 1, keys: [shop.record] })
     const text = readFileSync(file, 'utf8')
@@ -111,7 +119,7 @@ describe('the key file', () => {
   })
 
   it('is re-read on reload (SIGHUP / file change); a broken file keeps the keys already loaded', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'keys-'))
+    const dir = tempDir()
     const file = join(dir, 'keys.json')
     const errors: string[] = []
     const store = openWriteKeyStore({ file, onError: (e) => errors.push(e.message) })
@@ -127,7 +135,7 @@ describe('the key file', () => {
   })
 
   it('refuses to start on a broken file, with the file and field named', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'keys-'))
+    const dir = tempDir()
     const file = join(dir, 'keys.json')
     writeFileSync(file, 'not json')
     expect(() => openWriteKeyStore({ file })).toThrow(`write key file ${file} is not valid JSON`)

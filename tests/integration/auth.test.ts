@@ -1,7 +1,7 @@
 // Write keys end to end: the real gateway over HTTP, keys made and revoked by the real CLI (`npm run keys`)
 // while the gateway runs, events produced to the real Kafka.
 import { execFile } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -10,7 +10,8 @@ import { startGateway, type RunningGateway } from '../../gateway/src/server.ts'
 import { integrationConfig, postJson, repoRoot, runId, testLogger, waitFor } from './harness.ts'
 
 const id = runId()
-const keysFile = join(mkdtempSync(join(tmpdir(), 'it-keys-')), 'keys.json')
+const keysDir = mkdtempSync(join(tmpdir(), 'it-keys-'))
+const keysFile = join(keysDir, 'keys.json')
 const config = integrationConfig(id, { WRITE_KEYS_FILE: keysFile })
 const log = testLogger('gateway')
 let gateway: RunningGateway
@@ -30,6 +31,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await gateway?.stop()
+  rmSync(keysDir, { recursive: true, force: true })
 })
 
 describe('write keys made by the CLI, with the gateway running', () => {
