@@ -66,12 +66,12 @@ describe('write keys made by the CLI, with the gateway running', () => {
   })
 
   it('answers 429 with Retry-After past a key\'s own rate', async () => {
-    const limited = await keysCli('create', 'it-app', '--rate', '0.2', '--burst', '1')
+    const limited = await keysCli('create', 'it-app', '--rate', '0.05', '--burst', '1')
     await waitFor('the limited key to be accepted', async () => (await send('it-app', limited)).status === 200, 10_000, 200)
     const res = await send('it-app', limited)
     expect(res.status).toBe(429)
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
-    expect(Number(res.headers.get('retry-after'))).toBeLessThanOrEqual(5)
+    expect(Number(res.headers.get('retry-after'))).toBeLessThanOrEqual(20)
     expect(res.body.parts).toEqual([])
   })
 
