@@ -8,12 +8,30 @@ const list = z
   .default('')
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
 
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1')
+
+// `VAR=` (as compose writes `${VAR:-}`) means unset
+const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema)
+
 const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: int(8080, 0),
   TRUSTED_PROXIES: list,
   REQUEST_TIMEOUT_MS: int(30_000, 1000),
   SHUTDOWN_GRACE_MS: int(10_000, 0),
+
+  AUTH_REQUIRED: bool(true),
+  WRITE_KEYS_FILE: z.string().min(1).default('.local/keys.json'),
+  // A key valid for every app, for local use, scripts and tests; never set one in production.
+  DEV_WRITE_KEY: unsetIfEmpty(z.string().min(16, 'DEV_WRITE_KEY must be at least 16 characters').optional()),
+  RATE_LIMIT_REQUESTS_PER_SECOND: z.coerce.number().min(0).default(50),
+  RATE_LIMIT_BURST: int(100, 1),
+  CORS_ALLOWED_ORIGINS: list,
+  IP_ANONYMIZATION: z.enum(['off', 'truncate', 'drop']).default('off'),
 
   LIMIT_BODY_BYTES: int(1024 * 1024, 1),
   LIMIT_DECOMPRESSED_BYTES: int(5 * 1024 * 1024, 1),
@@ -42,6 +60,9 @@ const envSchema = z.object({
   CLICKHOUSE_URL: z.string().url().default('http://127.0.0.1:8123'),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
+  // The query CLI's user: read-only (the CLI also forces readonly=1 per query). Defaults to CLICKHOUSE_USER.
+  CLICKHOUSE_QUERY_USER: unsetIfEmpty(z.string().optional()),
+  CLICKHOUSE_QUERY_PASSWORD: z.string().optional(),
   CLICKHOUSE_DATABASE: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'CLICKHOUSE_DATABASE must be a plain identifier')
@@ -54,11 +75,16 @@ const envSchema = z.object({
   CONSUMER_TOPIC_REFRESH_MS: int(10_000, 100),
   CONSUMER_PARTITIONS_CONCURRENTLY: int(2, 1),
   CONSUMER_RETRY_MAX_MS: int(30_000, 100),
+  // false when the consumers run as a user without DDL rights (telemetry_writer): run `npm run migrate` as admin
+  CONSUMER_MIGRATE_ON_START: bool(true),
 
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 })
 
 export type Env = z.input<typeof envSchema>
+
+/** Every environment variable the configuration reads (README's configuration table documents each). */
+export const configVariables = Object.keys(envSchema.shape)
 
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   const parsed = envSchema.safeParse(env)
@@ -81,6 +107,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryAfterSeconds: e.RETRY_AFTER_SECONDS,
       topicTemplate: e.TOPIC_TEMPLATE,
       maxFutureMs: e.MAX_FUTURE_MS,
+      ipAnonymization: e.IP_ANONYMIZATION,
+      corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS,
+    },
+    auth: {
+      required: e.AUTH_REQUIRED,
+      keysFile: e.WRITE_KEYS_FILE,
+      devKey: e.DEV_WRITE_KEY,
+      rateLimit: { requestsPerSecond: e.RATE_LIMIT_REQUESTS_PER_SECOND, burst: e.RATE_LIMIT_BURST },
     },
     limits: {
       bodyBytes: e.LIMIT_BODY_BYTES,
@@ -102,6 +136,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       password: e.CLICKHOUSE_PASSWORD,
       database: e.CLICKHOUSE_DATABASE,
     },
+    /** The query CLI's connection: same server and database, read-only user when one is configured. */
+    clickhouseQuery: {
+      url: e.CLICKHOUSE_URL,
+      user: e.CLICKHOUSE_QUERY_USER ?? e.CLICKHOUSE_USER,
+      password: e.CLICKHOUSE_QUERY_PASSWORD ?? (e.CLICKHOUSE_QUERY_USER === undefined ? e.CLICKHOUSE_PASSWORD : ''),
+      database: e.CLICKHOUSE_DATABASE,
+    },
     consumer: {
       groupId: e.CONSUMER_GROUP,
       topicTemplate: e.TOPIC_TEMPLATE,
@@ -112,6 +153,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       topicRefreshMs: e.CONSUMER_TOPIC_REFRESH_MS,
       partitionsConcurrently: e.CONSUMER_PARTITIONS_CONCURRENTLY,
       retryMaxMs: e.CONSUMER_RETRY_MAX_MS,
+      migrateOnStart: e.CONSUMER_MIGRATE_ON_START,
     },
     log: { level: e.LOG_LEVEL },
   }
@@ -120,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export type Config = ReturnType<typeof loadConfig>
 export type GatewayConfig = Config['gateway']
 export type Limits = Config['limits']
+export type AuthConfig = Config['auth']
 export type KafkaConfig = Config['kafka']
 export type ClickHouseConfig = Config['clickhouse']
 export type ConsumerConfig = Config['consumer']

@@ -56,15 +56,17 @@ async function main() {
     return
   }
   const config = loadConfig()
-  const client = createClickHouse(config.clickhouse)
+  // CLICKHOUSE_QUERY_USER (a readonly=1 user) when set; readonly=1 on every query in any case, so even an
+  // admin account cannot write or change settings through this CLI.
+  const client = createClickHouse(config.clickhouseQuery)
   try {
     if (name === 'trace') {
       // the span tree instead of a table
-      const rs = await client.query({ query: sql, format: 'JSONEachRow' })
+      const rs = await client.query({ query: sql, format: 'JSONEachRow', clickhouse_settings: { readonly: '1' } })
       console.log(formatTraceTree(values.trace_id ?? '', (await rs.json()) as TraceRow[]))
       return
     }
-    const rs = await client.query({ query: sql, format: 'JSONCompact' })
+    const rs = await client.query({ query: sql, format: 'JSONCompact', clickhouse_settings: { readonly: '1' } })
     const out = (await rs.json()) as { meta: { name: string }[]; data: unknown[][] }
     console.log(formatTable(out.meta.map((m) => m.name), out.data))
   } finally {

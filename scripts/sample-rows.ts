@@ -31,7 +31,7 @@ function sampleRows(): string[] {
     const { meta, data } = checked.envelope
     if (typeForCategory(meta.category)) continue // spans / metrics / logs: typedRows
     const validated = splitAndValidate(data, config.limits)
-    const enriched = enrichEvents(validated, { requestId: 'sample', receivedAt: RECEIVED_AT, clientIp: CLIENT_IP, meta, maxFutureMs: MAX_FUTURE_MS }, geo)
+    const enriched = enrichEvents(validated, { requestId: 'sample', receivedAt: RECEIVED_AT, clientIp: CLIENT_IP, meta, maxFutureMs: MAX_FUTURE_MS, ipAnonymization: 'off' }, geo)
     for (const outcome of enriched) {
       if (!outcome.ok) continue
       const mapped = mapEventRow(Buffer.from(JSON.stringify(outcome.event)))

@@ -1,6 +1,7 @@
 // npm start — the whole pipeline in the foreground: local stack (Kafka + ClickHouse), gateway, consumers.
 // Ctrl-C / SIGTERM stops what this command started (services that were already running are left alone).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { loadConfig } from '../common/config.ts'
 import { errorMessage } from '../common/logger.ts'
 
@@ -27,11 +28,15 @@ if (up.status !== 0) {
   process.exit(up.status ?? 1)
 }
 
+// Auth is on: without DEV_WRITE_KEY, a dev key valid for every app is made for this run and printed below.
+const devKey = config.auth.devKey ?? `dev_${randomBytes(24).toString('base64url')}`
+const childEnv = { ...process.env, DEV_WRITE_KEY: devKey }
+
 const children: ChildProcess[] = []
 let stopping = false
 function run(name: string, entry: string) {
   // process.execPath: the Node that runs this script (the project's pinned LTS under npm)
-  const child = spawn(process.execPath, [`${root}${entry}`], { stdio: 'inherit', env: process.env })
+  const child = spawn(process.execPath, [`${root}${entry}`], { stdio: 'inherit', env: childEnv })
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`start: ${name} exited (${signal ?? code}); stopping everything`)
@@ -70,7 +75,9 @@ run('gateway', 'gateway/src/main.ts')
 const port = config.gateway.port
 console.log(`
 pipeline running — gateway on http://127.0.0.1:${port}  (Ctrl-C stops it)
-  send events:  curl -sS -H 'content-type: application/json' --data @schemas/examples/quickstart.json http://127.0.0.1:${port}/v1/batch
+  write key:    export KEY=${devKey}
+                (valid for every app${config.auth.devKey ? ', from DEV_WRITE_KEY' : ' while this runs; set DEV_WRITE_KEY to choose it'}; npm run keys -- create <app_id> for real ones)
+  send events:  curl -sS -H "Authorization: Bearer $KEY" -H 'content-type: application/json' --data @schemas/examples/quickstart.json http://127.0.0.1:${port}/v1/batch
   see them:     npm run query -- app_events app_id=quickstart from=2026-11-25T00:00:00Z to=2026-11-26T00:00:00Z
   health:       http://127.0.0.1:${port}/healthz  /readyz  /metrics
 `)

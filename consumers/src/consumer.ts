@@ -15,7 +15,7 @@ export type RunningConsumer = { stop: () => Promise<void> }
 
 export async function startConsumer(config: Config, log: Logger): Promise<RunningConsumer> {
   // ClickHouse may still be starting: retry the migration instead of crash-looping.
-  for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
+  for (let delay = 500; config.consumer.migrateOnStart; delay = Math.min(delay * 2, 10_000)) {
     try {
       await migrate(config.clickhouse)
       break

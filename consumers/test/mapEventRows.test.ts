@@ -16,7 +16,7 @@ function kafkaValuesFor(request: unknown): Buffer[] {
   const env = checkEnvelope(request, config.limits)
   if (!env.ok) throw new Error(env.message)
   const validated = splitAndValidate(env.envelope.data, config.limits)
-  const enriched = enrichEvents(validated, { requestId: 'r', receivedAt, clientIp: '81.2.69.142', meta: env.envelope.meta, maxFutureMs: 86_400_000 }, createGeoLookup())
+  const enriched = enrichEvents(validated, { requestId: 'r', receivedAt, clientIp: '81.2.69.142', meta: env.envelope.meta, maxFutureMs: 86_400_000, ipAnonymization: 'off' }, createGeoLookup())
   return enriched.flatMap((o) => (o.ok ? [Buffer.from(JSON.stringify(o.event))] : []))
 }
 

@@ -2,13 +2,18 @@
 import { Hono } from 'hono'
 import type { Context } from 'hono'
 import { getConnInfo } from '@hono/node-server/conninfo'
-import type { GatewayConfig, Limits } from '../../common/config.ts'
+import { cors } from 'hono/cors'
+import type { AuthConfig, GatewayConfig, Limits } from '../../common/config.ts'
 import { uuidv7 } from '../../common/ids.ts'
 import type { Logger } from '../../common/logger.ts'
+import { anonymizeIp } from './anonymizeIp.ts'
+import type { WriteKeyVerifier, WriteScope } from './auth/writeKeys.ts'
 import { resolveClientAddress } from './clientAddress.ts'
 import type { EventProducer } from './eventProducer.ts'
 import type { GeoLookup } from './geo.ts'
 import type { GatewayMetrics } from './metrics.ts'
+import { rateLimitPerKey } from './middleware/rateLimitPerKey.ts'
+import { requireWriteKey } from './middleware/requireWriteKey.ts'
 import { batchRoute } from './routes/batch.ts'
 import { otlpRoute } from './routes/otlp.ts'
 import { typeForCategory } from '../../schemas/telemetryTypes.ts'
@@ -21,12 +26,20 @@ export type GatewayEnv = {
     clientIp: string
     trace: TraceContext
     summary: Record<string, unknown>
+    /** Set by requireWriteKey: the verified key and the app it may write (absent when auth is off and no key came). */
+    writeScope?: WriteScope
   }
 }
+
+/** Routes that take events: each gets CORS, the write key check and the per-key rate limit, in that order. */
+export const INGEST_PATHS = ['/v1/batch', '/v1/traces', '/v1/metrics', '/v1/logs']
 
 export type GatewayDeps = {
   config: GatewayConfig
   limits: Limits
+  auth: AuthConfig
+  /** Checks a presented write key (the key file's store, reloaded on change). */
+  verifyWriteKey: WriteKeyVerifier
   producer: EventProducer
   geo: GeoLookup
   metrics: GatewayMetrics
@@ -66,12 +79,31 @@ export function createApp(deps: GatewayDeps) {
           route,
           status: c.res.status,
           duration_ms: Math.round(seconds * 10_000) / 10,
-          client_ip: c.get('clientIp'),
+          client_ip: anonymizeIp(c.get('clientIp'), config.ipAnonymization),
+          ...(c.get('writeScope') ? { key_id: c.get('writeScope')!.keyId } : {}),
           ...c.get('summary'),
         })
       }
     }
   })
+
+  // Preflights are answered by cors() before the key check (a browser sends them without credentials).
+  // Without CORS_ALLOWED_ORIGINS no CORS headers are sent: browsers on other origins cannot read answers.
+  const corsForIngest = config.corsAllowedOrigins.length === 0
+    ? null
+    : cors({
+        origin: config.corsAllowedOrigins.includes('*') ? '*' : config.corsAllowedOrigins,
+        allowMethods: ['POST', 'OPTIONS'],
+        allowHeaders: ['Authorization', 'Content-Type', 'Content-Encoding', 'traceparent', 'X-Request-ID'],
+        exposeHeaders: ['X-Request-ID', 'Retry-After'],
+        maxAge: 600,
+      })
+  const writeKey = requireWriteKey({ required: deps.auth.required, verify: deps.verifyWriteKey, metrics })
+  const rateLimit = rateLimitPerKey({ ...deps.auth.rateLimit, metrics })
+  for (const path of INGEST_PATHS) {
+    if (corsForIngest) app.use(path, corsForIngest)
+    app.use(path, writeKey, rateLimit)
+  }
 
   app.post('/v1/batch', batchRoute(deps))
   // OTLP/HTTP: the OpenTelemetry SDKs' exporters post here (protobuf or JSON)

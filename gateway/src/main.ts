@@ -25,6 +25,8 @@ try {
   }
   process.on('SIGTERM', () => void stop('SIGTERM'))
   process.on('SIGINT', () => void stop('SIGINT'))
+  // The key file is also re-read when it changes; SIGHUP forces it now.
+  process.on('SIGHUP', () => void gateway.reloadWriteKeys())
 } catch (err) {
   log.error('gateway failed to start', { error: errorMessage(err) })
   process.exit(1)

@@ -44,6 +44,20 @@ export function createGatewayMetrics() {
     registers: [registry],
   })
 
+  const authFailures = new Counter({
+    name: 'gateway_auth_failures_total',
+    help: 'Ingest requests refused for their write key: missing, unknown (or revoked), wrong_app',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  })
+  // key_id values come from the key file (few), never from the client
+  const rateLimited = new Counter({
+    name: 'gateway_rate_limited_total',
+    help: 'Ingest requests answered 429 by the per-key rate limit, by write key id',
+    labelNames: ['key_id'] as const,
+    registers: [registry],
+  })
+
   // Categories come from clients: cap the label values so a hostile client cannot explode the series.
   const seenCategories = new Set<string>()
   const categoryLabel = (category: string) => {
@@ -59,6 +73,8 @@ export function createGatewayMetrics() {
     httpDuration,
     uploads,
     produceDuration,
+    authFailures,
+    rateLimited,
     countEvent(category: string, outcome: 'accepted' | 'rejected', reason: string, n = 1) {
       events.inc({ category: categoryLabel(category), outcome, reason }, n)
     },

@@ -5,18 +5,35 @@ import { serve } from '@hono/node-server'
 import type { Config } from '../../common/config.ts'
 import type { Logger } from '../../common/logger.ts'
 import { createApp } from './app.ts'
+import { openWriteKeyStore } from './auth/writeKeys.ts'
 import { createKafkaEventProducer } from './eventProducer.ts'
 import { createGeoLookup } from './geo.ts'
 import { createGatewayMetrics } from './metrics.ts'
 
-export type RunningGateway = { port: number; url: string; stop: () => Promise<void> }
+export type RunningGateway = { port: number; url: string; stop: () => Promise<void>; reloadWriteKeys: () => boolean }
+
+/** How often the key file is checked for changes (keys created or revoked by `npm run keys`). */
+const KEY_FILE_POLL_MS = 1000
 
 export async function startGateway(config: Config, log: Logger): Promise<RunningGateway> {
+  // A broken key file stops the start (throws); on reload it keeps the keys already loaded.
+  const writeKeys = openWriteKeyStore({
+    file: config.auth.keysFile,
+    devKey: config.auth.devKey,
+    pollMs: KEY_FILE_POLL_MS,
+    onReload: () => log.info('write keys reloaded', { file: config.auth.keysFile, active_keys: writeKeys.count() }),
+    onError: (err) => log.error('write keys not reloaded; keeping the previous ones', { error: err.message }),
+  })
+  if (config.auth.required && writeKeys.count() === 0 && !config.auth.devKey) {
+    log.warn('auth is required but there is no write key: every ingest request will be answered 401 (create one with npm run keys -- create <app_id>)', { file: config.auth.keysFile })
+  }
   const producer = createKafkaEventProducer(config.kafka, log, config.gateway.produceTimeoutMs)
   let draining = false
   const app = createApp({
     config: config.gateway,
     limits: config.limits,
+    auth: config.auth,
+    verifyWriteKey: writeKeys.verify,
     producer,
     geo: createGeoLookup(),
     metrics: createGatewayMetrics(),
@@ -30,7 +47,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
   server.requestTimeout = config.gateway.requestTimeoutMs
   server.headersTimeout = Math.min(config.gateway.requestTimeoutMs, 20_000)
   const port = (server.address() as AddressInfo).port
-  log.info('listening', { host: config.gateway.host, port, kafka: config.kafka.brokers.join(','), topic_template: config.gateway.topicTemplate })
+  log.info('listening', { host: config.gateway.host, port, kafka: config.kafka.brokers.join(','), topic_template: config.gateway.topicTemplate, auth_required: config.auth.required, active_keys: writeKeys.count(), dev_key: config.auth.devKey !== undefined, ip_anonymization: config.gateway.ipAnonymization })
 
   // Connect eagerly so the first request does not pay for it; failures are retried per request.
   void producer.isReady().then((ok) => log.info('kafka producer', { ready: ok }))
@@ -38,6 +55,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    reloadWriteKeys: writeKeys.reload,
     /** Stop accepting, let in-flight requests finish (up to the grace period), then flush the producer. */
     async stop() {
       if (draining) return
@@ -47,6 +65,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       const grace = new Promise<void>((resolve) => setTimeout(resolve, config.gateway.shutdownGraceMs).unref())
       await Promise.race([closed, grace])
       server.closeAllConnections()
+      writeKeys.close()
       await producer.close()
     },
   }

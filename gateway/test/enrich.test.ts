@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { anonymizeIp } from '../src/anonymizeIp.ts'
 import { resolveClientAddress } from '../src/clientAddress.ts'
 import { createGeoLookup } from '../src/geo.ts'
 import { correctTime, enrichEvents } from '../src/steps/enrichEvent.ts'
@@ -60,7 +61,7 @@ describe('continueOrStartTrace', () => {
 
 describe('enrichEvents', () => {
   const geo = createGeoLookup()
-  const facts = { requestId: 'r1', receivedAt: received, clientIp: '81.2.69.142', meta: { app_id: 'a', category: 'web' }, maxFutureMs: DAY }
+  const facts = { requestId: 'r1', receivedAt: received, clientIp: '81.2.69.142', meta: { app_id: 'a', category: 'web' }, maxFutureMs: DAY, ipAnonymization: 'off' as const }
   const valid = (event: Record<string, unknown>) => ({ index: 0, id: String(event.id), ok: true as const, event: { id: 'e', name: 'n', timestamp: received, ...event } })
 
   it('fills server id, times and geo from the event ip', () => {
@@ -90,5 +91,33 @@ describe('enrichEvents', () => {
     const later = enrichEvents([valid({ id: 'c' })], { ...facts, receivedAt: received + 1 }, geo)
     const ids = [...outs, ...later].map((o) => (o.ok ? o.event.backend_id : ''))
     expect(ids[2]! > ids[0]!).toBe(true)
+  })
+})
+
+describe('IP anonymisation (IP_ANONYMIZATION)', () => {
+  it.each([
+    ['off keeps IPv4', '81.2.69.142', 'off', '81.2.69.142'],
+    ['truncate IPv4 to /24', '81.2.69.142', 'truncate', '81.2.69.0'],
+    ['truncate IPv6 to /48', '2001:db8:85a3:8d3:1319:8a2e:370:7348', 'truncate', '2001:db8:85a3::'],
+    ['truncate compressed IPv6', '2a00:1450::1', 'truncate', '2a00:1450:0::'],
+    ['truncate IPv6 with an IPv4 tail', '::ffff:c000:280', 'truncate', '0:0:0::'],
+    ['drop IPv4', '81.2.69.142', 'drop', ''],
+    ['drop IPv6', '2001:db8::1', 'drop', ''],
+    ['empty stays empty', '', 'truncate', ''],
+  ] as const)('%s', (_label, ip, mode, expected) => {
+    expect(anonymizeIp(ip, mode)).toBe(expected)
+  })
+
+  const geo = createGeoLookup()
+  const facts = { requestId: 'r1', receivedAt: received, clientIp: '81.2.69.142', meta: { app_id: 'a', category: 'web' }, maxFutureMs: DAY }
+  const event = { index: 0, id: 'e', ok: true as const, event: { id: 'e', name: 'n', timestamp: received } }
+  it.each([
+    ['truncate', '81.2.69.0'],
+    ['drop', ''],
+  ] as const)('%s: geo comes from the full address, the event keeps only what the mode allows', (mode, ip) => {
+    const [o] = enrichEvents([event], { ...facts, ipAnonymization: mode }, geo)
+    expect(o).toMatchObject({ ok: true, event: { ip, country: 'GB' } })
+    // the full-address lookup found a city; a lookup of the truncated address would not be the same record
+    expect(o?.ok && o.event.city).toBe(geo('81.2.69.142').city)
   })
 })

@@ -9,13 +9,13 @@ import { otlpExamples } from '../../schemas/examples/index.ts'
 import { typeForCategory } from '../../schemas/telemetryTypes.ts'
 import { decodeResponse, decodeStatus } from '../src/otlp/otlpProto.ts'
 import { otlpToItems } from '../src/otlp/otlpToItems.ts'
-import { RecordingProducer, testApp } from './fakes.ts'
+import { RecordingProducer, TEST_DEV_KEY, testApp } from './fakes.ts'
 
 const categoryOf = { traces: 'spans', metrics: 'metrics', logs: 'logs' } as const
 const rejectedKey = { traces: 'rejectedSpans', metrics: 'rejectedDataPoints', logs: 'rejectedLogRecords' } as const
 
 function post(app: ReturnType<typeof testApp>['app'], path: string, body: string | Uint8Array, headers: Record<string, string>) {
-  return app.request(path, { method: 'POST', headers, body: body as string | Uint8Array<ArrayBuffer> })
+  return app.request(path, { method: 'POST', headers: { authorization: `Bearer ${TEST_DEV_KEY}`, ...headers }, body: body as string | Uint8Array<ArrayBuffer> })
 }
 
 describe('OTLP/JSON golden requests → our items', () => {
@@ -181,6 +181,15 @@ describe('OTLP refusals', () => {
     const res = await post(app, '/v1/metrics', '{}', { 'content-type': 'application/json' })
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({})
+    expect(producer.sent).toEqual([])
+  })
+})
+
+describe('OTLP and write keys', () => {
+  it('refuses an export without a write key (auth covers the OTLP routes too)', async () => {
+    const { app, producer } = testApp()
+    const res = await app.request('/v1/traces', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans":[]}' })
+    expect(res.status).toBe(401)
     expect(producer.sent).toEqual([])
   })
 })

@@ -7,6 +7,9 @@ import { Kafka, logLevel } from 'kafkajs'
 import { loadConfig, type Config } from '../../common/config.ts'
 import { createClickHouse } from '../../common/clickhouse.ts'
 import { createLogger } from '../../common/logger.ts'
+import { toEventRow } from '../../consumers/src/steps/mapEventRows.ts'
+import { createGeoLookup } from '../../gateway/src/geo.ts'
+import { enrichEvents } from '../../gateway/src/steps/enrichEvent.ts'
 
 export const repoRoot = new URL('../../', import.meta.url).pathname
 
@@ -14,9 +17,14 @@ export function runId(): string {
   return `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`
 }
 
+/** The dev write key of integration gateways (valid for every app); postJson sends it. */
+export const INTEGRATION_DEV_KEY = 'integration-dev-key-0123456789'
+
 export function integrationConfig(id: string, env: Record<string, string> = {}): Config {
   return loadConfig({
     HOST: '127.0.0.1',
+    DEV_WRITE_KEY: INTEGRATION_DEV_KEY,
+    WRITE_KEYS_FILE: `/tmp/it${id}-keys.json`,
     PORT: '0',
     TOPIC_TEMPLATE: `it${id}.{category}`,
     DEAD_LETTER_TOPIC: `it${id}_dead_letter`,
@@ -84,7 +92,19 @@ export async function stack(...args: string[]) {
   return stdout
 }
 
+/** POST JSON with the integration dev key (`headers` may replace the authorization). */
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${INTEGRATION_DEV_KEY}`, ...headers }, body: JSON.stringify(body) })
   return { status: res.status, headers: res.headers, body: (await res.json()) as { code: number; message: string; parts: { id: string; backend_id: string; code: number; retryable: boolean }[] } }
+}
+
+const RECEIVED_AT = Date.parse('2026-11-25T10:00:00Z')
+const geo = createGeoLookup()
+
+/** Rows as the consumer writes them, built with the gateway's enrichment and the consumer's mapper. */
+export function eventRows(appId: string, ids: string[]) {
+  const outcomes = ids.map((eid, index) => ({ index, id: eid, ok: true as const, event: { id: eid, name: 'n', timestamp: RECEIVED_AT } }))
+  return enrichEvents(outcomes, { requestId: 'r', receivedAt: RECEIVED_AT, clientIp: '81.2.69.142', meta: { app_id: appId, category: 'web' }, maxFutureMs: 86_400_000, ipAnonymization: 'off' }, geo).map(
+    (o) => (o.ok ? toEventRow(o.event) : null)!,
+  )
 }

@@ -16,6 +16,7 @@ const env = {
   CONSUMER_GROUP: config.consumer.groupId,
   CLICKHOUSE_DATABASE: config.clickhouse.database,
   CONSUMER_TOPIC_REFRESH_MS: '500',
+  DEV_WRITE_KEY: undefined, // npm start makes and prints one
 }
 let child: ChildProcess
 let output = ''
@@ -31,10 +32,17 @@ describe('npm start', () => {
     child.stdout!.on('data', (d) => (output += d))
     child.stderr!.on('data', (d) => (output += d))
     await waitFor('the gateway to listen', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 90_000, 500)
-    expect(output).toContain(`curl -sS -H 'content-type: application/json' --data @schemas/examples/quickstart.json http://127.0.0.1:${port}/v1/batch`)
+    const curl = `curl -sS -H "Authorization: Bearer $KEY" -H 'content-type: application/json' --data @schemas/examples/quickstart.json http://127.0.0.1:${port}/v1/batch`
+    expect(output).toContain(curl)
+    // the README shows the same line for the default port
+    expect(readFileSync(`${repoRoot}README.md`, 'utf8')).toContain(curl.replace(`:${port}/`, ':8080/'))
+    const key = /export KEY=(dev_[A-Za-z0-9_-]{32})\n/.exec(output)?.[1]
+    expect(key).toBeDefined()
 
     const body = JSON.parse(readFileSync(`${repoRoot}schemas/examples/quickstart.json`, 'utf8'))
-    const res = await postJson(`http://127.0.0.1:${port}/v1/batch`, body)
+    const unauthenticated = await postJson(`http://127.0.0.1:${port}/v1/batch`, body, { authorization: '' })
+    expect(unauthenticated.status).toBe(401)
+    const res = await postJson(`http://127.0.0.1:${port}/v1/batch`, body, { authorization: `Bearer ${key}` })
     expect(res.status).toBe(206)
     expect(res.body.parts.map((p) => p.code)).toEqual([0, 0, 1001])
     const rows = await waitFor('quickstart rows', async () => {

@@ -17,6 +17,7 @@ import { produceAccepted, produceItems, type ProduceResult } from '../steps/prod
 import { checkEnvelope, splitAndValidate, splitAndValidateItems } from '../steps/splitAndValidate.ts'
 import { typeForCategory } from '../../../schemas/telemetryTypes.ts'
 import type { GatewayEnv } from '../app.ts'
+import { ANY_APP } from '../auth/writeKeys.ts'
 
 export type BatchDeps = {
   config: GatewayConfig
@@ -43,6 +44,14 @@ export function batchRoute(deps: BatchDeps) {
     }
     const { meta, data } = checked.envelope
 
+    // The key is checked before the body is read (requireWriteKey); its app only now that meta is known.
+    const scope = c.get('writeScope')
+    if (scope && scope.appId !== ANY_APP && scope.appId !== meta.app_id) {
+      metrics.authFailures.inc({ reason: 'wrong_app' })
+      c.set('summary', { app_id: meta.app_id, category: meta.category, events: data.length })
+      return c.json(envelopeError(`write key ${scope.keyId} may write to app "${scope.appId}" only, not to "${meta.app_id.slice(0, 128)}"`), 403)
+    }
+
     const trace = c.get('trace')
     const produceContext = { topicTemplate: config.topicTemplate, timeoutMs: config.produceTimeoutMs, traceparent: trace.traceparent, requestId: c.get('requestId') }
     // categories "spans", "metrics" and "logs" hold typed items (schemas/telemetryTypes.ts); others are events
@@ -56,7 +65,7 @@ export function batchRoute(deps: BatchDeps) {
       enriched = items
     } else {
       const validated = splitAndValidate(data, limits)
-      const events = enrichEvents(validated, { requestId: c.get('requestId'), receivedAt, clientIp: c.get('clientIp'), meta, maxFutureMs: config.maxFutureMs }, geo)
+      const events = enrichEvents(validated, { requestId: c.get('requestId'), receivedAt, clientIp: c.get('clientIp'), meta, maxFutureMs: config.maxFutureMs, ipAnonymization: config.ipAnonymization }, geo)
       produced = await produceAccepted(producer, events, produceContext)
       enriched = events
     }

@@ -8,6 +8,7 @@ import type { Context } from 'hono'
 import type { GatewayConfig, Limits } from '../../../common/config.ts'
 import type { Logger } from '../../../common/logger.ts'
 import type { TelemetryType } from '../../../schemas/telemetryType.ts'
+import { ANY_APP } from '../auth/writeKeys.ts'
 import type { GatewayEnv } from '../app.ts'
 import type { EventProducer } from '../eventProducer.ts'
 import type { GatewayMetrics } from '../metrics.ts'
@@ -51,7 +52,9 @@ export function otlpRoute(kind: SignalKind, type: TelemetryType, deps: OtlpDeps)
     const unmappable: Rejected[] = mapped.items.flatMap((m, index) => (m.ok ? [] : [{ index, id: '', ok: false as const, reason: 'INVALID_EVENT' as const, message: m.message }]))
     const requestId = c.get('requestId')
     const trace = c.get('trace')
-    const enriched = enrichItems(validated, type, { requestId, receivedAt, appId: '' })
+    // OTLP has no app id of its own: items carry the app of the write key that sent them ('' for a key of every app)
+    const scope = c.get('writeScope')
+    const enriched = enrichItems(validated, type, { requestId, receivedAt, appId: scope && scope.appId !== ANY_APP ? scope.appId : '' })
     const produced = await produceItems(producer, type, enriched, {
       topicTemplate: config.topicTemplate,
       timeoutMs: config.produceTimeoutMs,

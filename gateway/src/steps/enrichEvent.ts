@@ -3,6 +3,7 @@ import { isIP } from 'node:net'
 import { uuidv7 } from '../../../common/ids.ts'
 import type { BatchMeta } from '../../../schemas/envelope.ts'
 import { EVENT_SCHEMA_VERSION, type ClientEvent, type EnrichedEvent } from '../../../schemas/event.ts'
+import { anonymizeIp, type IpAnonymization } from '../anonymizeIp.ts'
 import { normalizeIp } from '../clientAddress.ts'
 import type { GeoLookup } from '../geo.ts'
 import type { Rejected, ValidationOutcome } from './splitAndValidate.ts'
@@ -13,6 +14,8 @@ export type RequestFacts = {
   clientIp: string
   meta: BatchMeta
   maxFutureMs: number
+  /** Applied after the geo lookup: the stored and produced `ip` is truncated or empty. */
+  ipAnonymization: IpAnonymization
 }
 
 export type Enriched = { index: number; id: string; ok: true; event: EnrichedEvent }
@@ -59,7 +62,7 @@ function enrichOne(event: ClientEvent, ip: string, facts: RequestFacts, shared: 
     received_at: facts.receivedAt,
     sent_at: shared.sent_at,
     time_correction: correction,
-    ip,
+    ip: anonymizeIp(ip, facts.ipAnonymization),
     country: place.country,
     region: place.region,
     city: place.city,

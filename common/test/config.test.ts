@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../config.ts'
+
+describe('loadConfig: access control settings', () => {
+  it('has auth on, no dev key, no CORS, no anonymisation and a rate limit by default', () => {
+    const c = loadConfig({})
+    expect(c.auth).toEqual({ required: true, keysFile: '.local/keys.json', devKey: undefined, rateLimit: { requestsPerSecond: 50, burst: 100 } })
+    expect(c.gateway.corsAllowedOrigins).toEqual([])
+    expect(c.gateway.ipAnonymization).toBe('off')
+  })
+
+  it('treats an empty DEV_WRITE_KEY (compose ${VAR:-}) as unset', () => {
+    expect(loadConfig({ DEV_WRITE_KEY: '' }).auth.devKey).toBeUndefined()
+  })
+
+  it('gives the query CLI its own user when CLICKHOUSE_QUERY_USER is set, else the main one', () => {
+    expect(loadConfig({ CLICKHOUSE_USER: 'admin', CLICKHOUSE_PASSWORD: 'p' }).clickhouseQuery).toMatchObject({ user: 'admin', password: 'p' })
+    expect(loadConfig({ CLICKHOUSE_USER: 'admin', CLICKHOUSE_PASSWORD: 'p', CLICKHOUSE_QUERY_USER: 'reader' }).clickhouseQuery).toMatchObject({ user: 'reader', password: '' })
+  })
+
+  it.each([
+    ['AUTH_REQUIRED', 'yes', /AUTH_REQUIRED: expected true or false/],
+    ['DEV_WRITE_KEY', 'short', /DEV_WRITE_KEY must be at least 16 characters/],
+    ['IP_ANONYMIZATION', 'hash', /IP_ANONYMIZATION/],
+    ['RATE_LIMIT_BURST', '0', /RATE_LIMIT_BURST/],
+    ['RATE_LIMIT_REQUESTS_PER_SECOND', '-1', /RATE_LIMIT_REQUESTS_PER_SECOND/],
+  ])('refuses %s=%s with a message naming it', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(message)
+  })
+
+  it.each([
+    ['false', false],
+    ['0', false],
+    ['true', true],
+    ['1', true],
+  ])('reads AUTH_REQUIRED=%s', (value, expected) => {
+    expect(loadConfig({ AUTH_REQUIRED: value }).auth.required).toBe(expected)
+  })
+})
