@@ -1,5 +1,6 @@
 // Step 2 of POST /v1/batch: check the envelope as a whole, then validate every event on its own.
 // Per-event results are returned values, never exceptions: one bad event never costs the others.
+import type { z } from 'zod'
 import type { Limits } from '../../../common/config.ts'
 import type { PartReason } from '../../../schemas/codes.ts'
 import { batchEnvelopeSchema, describeIssues, type BatchEnvelope } from '../../../schemas/envelope.ts'
@@ -17,7 +18,8 @@ export function checkEnvelope(json: unknown, limits: Limits): EnvelopeResult {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return { ok: false, status: 400, message: 'body must be a JSON object {"meta": {...}, "data": [...]}', wrongMeta: false }
   }
-  const parsed = batchEnvelopeSchema.safeParse(json)
+  const parsed = safeParse(batchEnvelopeSchema, json)
+  if (parsed === 'threw') return { ok: false, status: 400, message: `body ${UNVALIDATABLE}`, wrongMeta: false }
   if (!parsed.success) {
     const wrongMeta = parsed.error.issues.some((i) => i.path[0] === 'meta')
     return { ok: false, status: 400, message: describeIssues(parsed.error), wrongMeta }
@@ -29,6 +31,20 @@ export function checkEnvelope(json: unknown, limits: Limits): EnvelopeResult {
       status: 413,
       message: `batch has ${count} events, limit ${limits.eventsPerBatch} (LIMIT_EVENTS_PER_BATCH)`,
       wrongMeta: false,
+    }
+  }
+  // meta.context is copied into every event written to Kafka, so it obeys the limits of one event's
+  // properties: unchecked, a 6 KB gzip body with a 5 MB context made 500 copies (2.5 GB), and a few
+  // thousand nesting levels made JSON.stringify throw (answered 500).
+  const context = parsed.data.meta.context
+  if (context) {
+    const shape = measureProperties(context, limits.propertyDepth + 1)
+    if (shape.depth > limits.propertyDepth) {
+      return { ok: false, status: 400, message: `meta.context nests ${shape.depth > limits.propertyDepth + 1 ? `more than ${limits.propertyDepth + 1}` : shape.depth} levels deep, limit ${limits.propertyDepth} (LIMIT_PROPERTY_DEPTH)`, wrongMeta: true }
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(context))
+    if (bytes > limits.eventBytes) {
+      return { ok: false, status: 413, message: `meta.context is ${formatBytes(bytes)}, limit ${formatBytes(limits.eventBytes)} (LIMIT_EVENT_BYTES)`, wrongMeta: true }
     }
   }
   return { ok: true, envelope: parsed.data }
@@ -54,11 +70,12 @@ export function splitAndValidate(data: unknown[], limits: Limits): ValidationOut
 
 function validateOne(item: unknown, index: number, limits: Limits): ValidationOutcome {
   const id = idOf(item)
-  const bytes = Buffer.byteLength(JSON.stringify(item) ?? '')
+  const bytes = jsonBytes(item)
   if (bytes > limits.eventBytes) {
     return reject(index, id, 'EVENT_TOO_LARGE', `event is ${formatBytes(bytes)}, limit ${formatBytes(limits.eventBytes)} (LIMIT_EVENT_BYTES)`)
   }
-  const parsed = clientEventSchema.safeParse(item)
+  const parsed = safeParse(clientEventSchema, item)
+  if (parsed === 'threw') return reject(index, id, 'INVALID_EVENT', `event ${UNVALIDATABLE}`)
   if (!parsed.success) return reject(index, id, 'INVALID_EVENT', describeIssues(parsed.error))
   const event = parsed.data
   if (event.properties) {
@@ -75,7 +92,37 @@ function validateOne(item: unknown, index: number, limits: Limits): ValidationOu
       return reject(index, id, 'TOO_MANY_PROPERTIES', `properties hold ${shape.keys} keys, limit ${limits.propertyKeys} (LIMIT_PROPERTY_KEYS)`)
     }
   }
+  if (bytes < 0) return reject(index, id, 'EVENT_TOO_LARGE', 'event cannot be measured as JSON')
   return { index, id: event.id, ok: true, event }
+}
+
+/**
+ * UTF-8 length of the item as JSON, or -1 when JSON.stringify gives up (it throws RangeError on a few
+ * thousand nesting levels, which a 1 MB body can hold): such an item is then refused by the schema or the
+ * depth check below, instead of the error escaping as a 500.
+ */
+function jsonBytes(item: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(item) ?? '')
+  } catch {
+    return -1
+  }
+}
+
+const UNVALIDATABLE = 'cannot be validated: a field holds a hostile value (such as {"length": ...} where a string or an array belongs)'
+
+/**
+ * zod's length checks (min/max) also run on a value of the wrong type and compare its `length` as a number:
+ * `{"length": [[[...]]]}` (thousands of levels) overflows the stack in Array#toString, `{"length":
+ * {"toString": 1}}` throws TypeError. safeParse then throws instead of returning; such a value is refused
+ * like any other invalid one instead of escaping as a 500.
+ */
+function safeParse<S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseResult<z.output<S>> | 'threw' {
+  try {
+    return schema.safeParse(value)
+  } catch {
+    return 'threw'
+  }
 }
 
 function reject(index: number, id: string, reason: PartReason, message: string): Rejected {
