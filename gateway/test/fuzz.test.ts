@@ -12,12 +12,13 @@ import { partCodes } from '../../schemas/codes.ts'
 import { enrichedEventSchema } from '../../schemas/event.ts'
 import { MAX_TIME_MS, MIN_TIME_MS } from '../../schemas/time.ts'
 import type { BatchResponse } from '../src/steps/buildResponse.ts'
-import { testApp } from './fakes.ts'
+import { TEST_DEV_KEY, testApp } from './fakes.ts'
 
 // ---- the app under test: one instance for every case (as in production, where state could accumulate) ----
 
 const PEER = '10.0.0.1'
-const harness = testApp({ env: { TRUSTED_PROXIES: `${PEER},10.0.0.2,::1` } })
+// a valid key and no rate limit: this suite is about the body and headers, not about auth (gateway/test/auth.test.ts)
+const harness = testApp({ env: { TRUSTED_PROXIES: `${PEER},10.0.0.2,::1`, RATE_LIMIT_REQUESTS_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000' } })
 const { app, producer, config, logLines } = harness
 const limits = config.limits
 
@@ -365,7 +366,7 @@ async function check(c: Case): Promise<void> {
   logLines.length = 0
   try {
     const body = typeof c.body === 'string' ? utf8(c.body) : c.body
-    const res = await app.request('/v1/batch', { method: 'POST', headers: c.headers, body: body as Uint8Array<ArrayBuffer> }, peerOf(c.peer))
+    const res = await app.request('/v1/batch', { method: 'POST', headers: { ...c.headers, authorization: `Bearer ${TEST_DEV_KEY}` }, body: body as Uint8Array<ArrayBuffer> }, peerOf(c.peer))
     const text = await res.text()
     const answer = () => ({ status: res.status, body: text.slice(0, 400) })
     ok(ALLOWED_STATUS.has(res.status), 'status outside 200/206/400/413/415', answer)

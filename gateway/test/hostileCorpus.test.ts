@@ -7,7 +7,7 @@ import * as zlib from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
 import { MAX_TIME_MS, MIN_TIME_MS } from '../../schemas/time.ts'
 import type { BatchResponse } from '../src/steps/buildResponse.ts'
-import { testApp } from './fakes.ts'
+import { TEST_DEV_KEY, testApp } from './fakes.ts'
 
 type Req = { body: string | Uint8Array; headers?: Record<string, string> }
 type Produced = { key: string; value: string }
@@ -246,7 +246,8 @@ const rows: Row[] = [
 
 // ---- running the table ----------------------------------------------------------------------------------------
 
-const { app, producer } = testApp()
+// a valid key and no rate limit: this corpus is about hostile bodies and headers, not about auth
+const { app, producer } = testApp({ env: { RATE_LIMIT_REQUESTS_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000' } })
 const protoKeys = Object.getOwnPropertyNames(Object.prototype).sort()
 
 async function send(req: Req) {
@@ -254,7 +255,7 @@ async function send(req: Req) {
   const started = performance.now()
   const res = await app.request('/v1/batch', {
     method: 'POST',
-    headers: req.headers ?? { 'content-type': 'application/json' },
+    headers: { ...(req.headers ?? { 'content-type': 'application/json' }), authorization: `Bearer ${TEST_DEV_KEY}` },
     body: (typeof req.body === 'string' ? Buffer.from(req.body) : req.body) as Uint8Array<ArrayBuffer>,
   })
   const out = (await res.json()) as BatchResponse
