@@ -245,8 +245,8 @@ async function httpCeiling(pool: BenchBody[], duration: number, workers: number)
 function stackScript(): string {
   if (env.BENCH_STACK_SCRIPT) return env.BENCH_STACK_SCRIPT
   // kafka-class runs with the jars under .local of the checkout that holds the script
+  // (set BENCH_STACK_SCRIPT to another checkout's scripts/stack.sh to use its jars, e.g. from a git worktree)
   if (existsSync(`${repo}.local/kafka`)) return `${repo}scripts/stack.sh`
-  if (existsSync('/work/main/.local/kafka')) return '/work/main/scripts/stack.sh'
   return `${repo}scripts/stack.sh`
 }
 
@@ -333,7 +333,7 @@ async function main() {
   let consumer: Child | null = null
   let poller: ReturnType<typeof startVisibilityPoller> | null = null
   const stackPids = (name: string) => () => {
-    for (const dir of [`${repo}.local`, '/work/main/.local']) {
+    for (const dir of [`${repo}.local`, ...(env.BENCH_STACK_DIR ? [env.BENCH_STACK_DIR] : [])]) {
       try {
         return Number(readFileSync(`${dir}/${name}/${name}.pid`, 'utf8').trim())
       } catch {
