@@ -38,7 +38,7 @@ const envSchema = z.object({
   DEAD_LETTER_TOPIC: z.string().default('telemetry_dead_letter'),
   PRODUCE_TIMEOUT_MS: int(5_000, 100),
   RETRY_AFTER_SECONDS: int(5, 1),
-  KAFKA_COMPRESSION: z.enum(['none', 'gzip']).default('gzip'),
+  KAFKA_COMPRESSION: z.enum(['none', 'gzip', 'zstd']).default('gzip'),
   KAFKA_LINGER_MS: int(2, 0),
 
   CLICKHOUSE_URL: z.string().url().default('http://127.0.0.1:8123'),

@@ -425,6 +425,13 @@ async function main() {
     const steady = await run('steady: half of max', 100, false, 0, D.steady, { overallRate: maxReqPerS / 2 })
     const overload = await run('overload: 2x max', 100, false, 0, D.overload, { overallRate: maxReqPerS * 2, connections: CONNECTIONS * 8 })
 
+    // 4b. Kafka compression codecs on the main scenario (gateway restarted per codec; the consumer decodes all)
+    const codecs: ScenarioRow[] = []
+    for (const codec of ['none', 'gzip', 'zstd']) {
+      await startGatewayProcess(WORKERS, { KAFKA_COMPRESSION: codec })
+      codecs.push(await run(`compression: ${codec}`, 100, false, 0, D.other))
+    }
+
     // 5. ceilings, same run
     say('ceiling (a): bare Hono handler')
     const http = await httpCeiling(poolFor(100, false, 0), D.ceiling, WORKERS)

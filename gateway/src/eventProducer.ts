@@ -1,7 +1,7 @@
 // The gateway's one door to Kafka. Steps depend on the EventProducer interface; unit tests pass a fake,
 // the running gateway passes the kafkajs implementation below.
-import { CompressionTypes, Partitioners, type Producer } from 'kafkajs'
-import { createKafkaClient } from '../../common/kafka.ts'
+import { Partitioners, type Producer } from 'kafkajs'
+import { compressionTypes, createKafkaClient } from '../../common/kafka.ts'
 import type { KafkaConfig } from '../../common/config.ts'
 import type { Logger } from '../../common/logger.ts'
 
@@ -28,7 +28,7 @@ export function createKafkaEventProducer(config: KafkaConfig, log: Logger, timeo
     createPartitioner: Partitioners.DefaultPartitioner,
   })
   const admin = kafka.admin()
-  const compression = config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None
+  const compression = compressionTypes[config.compression]
 
   let connecting: Promise<void> | null = null
   let connected = false
