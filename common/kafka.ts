@@ -1,7 +1,7 @@
 // kafkajs client construction shared by gateway and consumers: our brokers, our JSON logs.
 import { promisify } from 'node:util'
 import * as zlib from 'node:zlib'
-import { CompressionCodecs, CompressionTypes, Kafka, logLevel, type KafkaConfig as KafkaJsConfig } from 'kafkajs'
+import kafkajs, { CompressionTypes, Kafka, logLevel, type KafkaConfig as KafkaJsConfig } from 'kafkajs'
 import type { KafkaConfig } from './config.ts'
 import type { Logger } from './logger.ts'
 
@@ -9,7 +9,8 @@ import type { Logger } from './logger.ts'
 // registered here, once, for the gateway (compress) and the consumers (decompress) alike.
 const zstdCompress = promisify(zlib.zstdCompress)
 const zstdDecompress = promisify(zlib.zstdDecompress)
-CompressionCodecs[CompressionTypes.ZSTD] = () => ({
+// (CompressionCodecs is not among the names Node detects in kafkajs' CommonJS exports: take it from the default)
+kafkajs.CompressionCodecs[CompressionTypes.ZSTD] = () => ({
   compress: (encoder: { buffer: Buffer }) => zstdCompress(encoder.buffer),
   decompress: (buffer: Buffer) => zstdDecompress(buffer),
 })
