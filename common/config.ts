@@ -23,6 +23,8 @@ const envSchema = z.object({
   TRUSTED_PROXIES: list,
   REQUEST_TIMEOUT_MS: int(30_000, 1000),
   SHUTDOWN_GRACE_MS: int(10_000, 0),
+  GATEWAY_WORKERS: int(0, 0),
+  GATEWAY_MAX_IN_FLIGHT: int(64, 1),
 
   AUTH_REQUIRED: bool(true),
   WRITE_KEYS_FILE: z.string().min(1).default('.local/keys.json'),
@@ -55,7 +57,8 @@ const envSchema = z.object({
   DEAD_LETTER_TOPIC: z.string().default('telemetry_dead_letter'),
   PRODUCE_TIMEOUT_MS: int(5_000, 100),
   RETRY_AFTER_SECONDS: int(5, 1),
-  KAFKA_COMPRESSION: z.enum(['none', 'gzip']).default('gzip'),
+  KAFKA_COMPRESSION: z.enum(['none', 'gzip', 'zstd']).default('gzip'),
+  KAFKA_LINGER_MS: int(2, 0),
 
   CLICKHOUSE_URL: z.string().url().default('http://127.0.0.1:8123'),
   CLICKHOUSE_USER: z.string().default('default'),
@@ -103,6 +106,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       trustedProxies: e.TRUSTED_PROXIES,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+      workers: e.GATEWAY_WORKERS,
+      maxInFlight: e.GATEWAY_MAX_IN_FLIGHT,
       produceTimeoutMs: e.PRODUCE_TIMEOUT_MS,
       retryAfterSeconds: e.RETRY_AFTER_SECONDS,
       topicTemplate: e.TOPIC_TEMPLATE,
@@ -129,6 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       brokers: e.KAFKA_BROKERS,
       clientId: e.KAFKA_CLIENT_ID,
       compression: e.KAFKA_COMPRESSION,
+      lingerMs: e.KAFKA_LINGER_MS,
     },
     clickhouse: {
       url: e.CLICKHOUSE_URL,

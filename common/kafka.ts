@@ -1,7 +1,21 @@
 // kafkajs client construction shared by gateway and consumers: our brokers, our JSON logs.
-import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig } from 'kafkajs'
+import { promisify } from 'node:util'
+import * as zlib from 'node:zlib'
+import kafkajs, { CompressionTypes, Kafka, logLevel, type KafkaConfig as KafkaJsConfig } from 'kafkajs'
 import type { KafkaConfig } from './config.ts'
 import type { Logger } from './logger.ts'
+
+// kafkajs ships gzip only. zstd comes from Node's own zlib (Node >= 22.15), so it needs no native package;
+// registered here, once, for the gateway (compress) and the consumers (decompress) alike.
+const zstdCompress = promisify(zlib.zstdCompress)
+const zstdDecompress = promisify(zlib.zstdDecompress)
+// (CompressionCodecs is not among the names Node detects in kafkajs' CommonJS exports: take it from the default)
+kafkajs.CompressionCodecs[CompressionTypes.ZSTD] = () => ({
+  compress: (encoder: { buffer: Buffer }) => zstdCompress(encoder.buffer),
+  decompress: (buffer: Buffer) => zstdDecompress(buffer),
+})
+
+export const compressionTypes = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, zstd: CompressionTypes.ZSTD } as const
 
 export function createKafkaClient(config: KafkaConfig, log: Logger, overrides: Partial<KafkaJsConfig> = {}): Kafka {
   return new Kafka({

@@ -9,6 +9,7 @@ import { openWriteKeyStore } from './auth/writeKeys.ts'
 import { createKafkaEventProducer } from './eventProducer.ts'
 import { createGeoLookup } from './geo.ts'
 import { createGatewayMetrics } from './metrics.ts'
+import { envelopeError } from './steps/buildResponse.ts'
 
 export type RunningGateway = { port: number; url: string; stop: () => Promise<void>; reloadWriteKeys: () => boolean }
 
@@ -29,6 +30,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
   }
   const producer = createKafkaEventProducer(config.kafka, log, config.gateway.produceTimeoutMs)
   let draining = false
+  const metrics = createGatewayMetrics()
   const app = createApp({
     config: config.gateway,
     limits: config.limits,
@@ -36,12 +38,30 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     verifyWriteKey: writeKeys.verify,
     producer,
     geo: createGeoLookup(),
-    metrics: createGatewayMetrics(),
+    metrics,
     log,
     isDraining: () => draining,
   })
+  // Admission control: beyond GATEWAY_MAX_IN_FLIGHT uploads in this process, answer 503 with Retry-After at
+  // once instead of queueing without bound (memory and latency stay bounded under overload). Only POST
+  // (uploads) counts; health, readiness and metrics always get through.
+  let inFlight = 0
+  const overloaded = JSON.stringify(envelopeError('the gateway is at capacity: no event was accepted; retry after the Retry-After delay', true))
+  const fetch = async (req: Request, env: unknown) => {
+    if (req.method !== 'POST') return app.fetch(req, env as never)
+    if (inFlight >= config.gateway.maxInFlight) {
+      metrics.httpRequests.inc({ route: 'overloaded', method: 'POST', status: '503' })
+      return new Response(overloaded, { status: 503, headers: { 'content-type': 'application/json', 'retry-after': String(config.gateway.retryAfterSeconds) } })
+    }
+    inFlight++
+    try {
+      return await app.fetch(req, env as never)
+    } finally {
+      inFlight--
+    }
+  }
   const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: config.gateway.host, port: config.gateway.port }, () => resolve(s as Server)) as Server
+    const s = serve({ fetch, hostname: config.gateway.host, port: config.gateway.port }, () => resolve(s as Server)) as Server
   })
   // Slow clients cannot hold a request open forever (slow-loris bodies).
   server.requestTimeout = config.gateway.requestTimeoutMs

@@ -22,7 +22,10 @@ export function createClickHouseWriter(client: ClickHouseClient): RowWriter {
   return {
     async insert(table, rows) {
       try {
-        await client.insert({ table, values: rows, format: 'JSONEachRow' })
+        // The column list is explicit so columns the rows leave out get their DEFAULT (inserted_at = now()):
+        // ClickHouse 18.16 fills omitted JSONEachRow fields with zero values otherwise.
+        const columns = Object.keys(rows[0] ?? {}) as [string, ...string[]]
+        await client.insert({ table, values: rows, format: 'JSONEachRow', ...(columns.length ? { columns } : {}) })
       } catch (err) {
         const code = Number((err as { code?: string }).code)
         throw new InsertError((err as Error).message, DATA_ERROR_CODES.has(code))

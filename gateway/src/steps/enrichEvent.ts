@@ -21,8 +21,15 @@ export type RequestFacts = {
 export type Enriched = { index: number; id: string; ok: true; event: EnrichedEvent }
 export type EnrichOutcome = Enriched | Rejected
 
-export function enrichEvents(outcomes: ValidationOutcome[], facts: RequestFacts, geo: GeoLookup): EnrichOutcome[] {
+export function enrichEvents(outcomes: ValidationOutcome[], facts: RequestFacts, lookup: GeoLookup): EnrichOutcome[] {
   const shared = sharedFields(facts)
+  // once per distinct IP in the request (a batch usually has one), then the process-wide LRU
+  const seen = new Map<string, ReturnType<GeoLookup>>()
+  const geo: GeoLookup = (ip) => {
+    let place = seen.get(ip)
+    if (place === undefined) seen.set(ip, (place = lookup(ip)))
+    return place
+  }
   return outcomes.map((o) => {
     if (!o.ok) return o
     const ip = o.event.ip === undefined ? facts.clientIp : normalizeIp(o.event.ip)

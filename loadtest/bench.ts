@@ -1,0 +1,601 @@
+// npm run bench [-- --quick] [-- --profile]
+// Starts gateway and consumer as child processes against the running local stack (per-run topic, group and
+// database), drives them with autocannon, measures the ceilings (bare Hono handler; Kafka's own
+// ProducerPerformance) in the same run, checks that every acknowledged event landed in ClickHouse once,
+// prints one table and writes loadtest/results/<mode>.json and .md. Cleans up its topics and database.
+import { randomBytes } from 'node:crypto'
+import { spawn, execFile, type ChildProcess } from 'node:child_process'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import os from 'node:os'
+import { promisify } from 'node:util'
+import autocannon from 'autocannon'
+import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import { Kafka, logLevel } from 'kafkajs'
+import { loadConfig } from '../common/config.ts'
+import { splitAndValidate } from '../gateway/src/steps/splitAndValidate.ts'
+import { enrichEvents } from '../gateway/src/steps/enrichEvent.ts'
+import { bodyPool, eventSizes, type BenchBody } from './generator.ts'
+import { round, watchProcesses, type ProcFigures } from './procStats.ts'
+
+// ---- options -----------------------------------------------------------------------------------------
+const argv = new Set(process.argv.slice(2))
+const QUICK = argv.has('--quick')
+const PROFILE = argv.has('--profile')
+const MODE = QUICK ? 'quick' : 'full'
+const repo = new URL('../', import.meta.url).pathname
+const env = process.env
+const WORKERS = Number(env.BENCH_GATEWAY_WORKERS ?? os.availableParallelism())
+const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 32)
+const KAFKA_COMPRESSION = env.BENCH_KAFKA_COMPRESSION ?? 'gzip'
+const D = QUICK
+  ? { main: 6, other: 4, steady: 6, overload: 6, ceiling: 4, scaling: 5, drainMax: 30 }
+  : { main: 60, other: 10, steady: 30, overload: 20, ceiling: 10, scaling: 15, drainMax: 90 }
+const BROKERS = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
+const CLICKHOUSE_URL = env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123'
+const runTag = `bench${Date.now().toString(36)}`
+const topicTemplate = `${runTag}.{category}`
+const eventsTopic = `${runTag}.bench`
+const ceilingTopic = `${runTag}_ceiling`
+const dlqTopic = `${runTag}_dead_letter`
+const database = `${runTag}`
+const resultsDir = `${repo}loadtest/results`
+const logDir = `${os.tmpdir()}/${runTag}`
+mkdirSync(logDir, { recursive: true })
+mkdirSync(resultsDir, { recursive: true })
+
+const say = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`)
+
+// ---- child processes ---------------------------------------------------------------------------------
+type Child = { proc: ChildProcess; log: string; name: string }
+const children = new Set<Child>()
+
+function startChild(name: string, file: string, extraEnv: Record<string, string>): Child {
+  const log = `${logDir}/${name}-${Date.now()}.log`
+  const fd = openSync(log, 'w')
+  const execArgv = PROFILE && name !== 'bare' ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}/profiles`] : []
+  const proc = spawn(process.execPath, [...execArgv, `${repo}${file}`], { env: { ...env, ...extraEnv }, stdio: ['ignore', fd, fd] })
+  closeSync(fd)
+  const child = { proc, log, name }
+  children.add(child)
+  proc.on('exit', () => children.delete(child))
+  return child
+}
+
+async function stopChild(child: Child) {
+  if (child.proc.exitCode !== null) return
+  const exited = new Promise((r) => child.proc.once('exit', r))
+  child.proc.kill('SIGTERM')
+  const t = setTimeout(() => child.proc.kill('SIGKILL'), 20_000)
+  await exited
+  clearTimeout(t)
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port
+      s.close(() => resolve(p))
+    })
+  })
+}
+
+async function waitUntil(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 60_000) {
+  const until = Date.now() + timeoutMs
+  while (Date.now() < until) {
+    if (await Promise.resolve(probe()).catch(() => false)) return
+    await sleep(200)
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+const benchWriteKey = `bench-${randomBytes(16).toString('hex')}`
+const pipelineEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
+  TOPIC_TEMPLATE: topicTemplate,
+  DEAD_LETTER_TOPIC: dlqTopic,
+  CONSUMER_GROUP: runTag,
+  CLICKHOUSE_DATABASE: database,
+  CLICKHOUSE_URL,
+  KAFKA_BROKERS: BROKERS.join(','),
+  KAFKA_COMPRESSION,
+  // auth stays on (as in production) with a per-run key for every app; rate limits are not what is measured
+  DEV_WRITE_KEY: benchWriteKey,
+  RATE_LIMIT_REQUESTS_PER_SECOND: '0',
+  ...extra,
+})
+
+let gateway: Child | null = null
+let gatewayUrl = ''
+async function startGatewayProcess(workers: number, extra: Record<string, string> = {}) {
+  if (gateway) await stopChild(gateway)
+  const port = await freePort()
+  gateway = startChild(`gateway-w${workers}`, 'gateway/src/main.ts', pipelineEnv({ HOST: '127.0.0.1', PORT: String(port), GATEWAY_WORKERS: String(workers), LOG_LEVEL: 'info', ...extra }))
+  gatewayUrl = `http://127.0.0.1:${port}`
+  await waitUntil('gateway /readyz', async () => (await fetch(`${gatewayUrl}/readyz`)).status === 200, 60_000)
+}
+
+// ---- acknowledgements and their arrival in ClickHouse ------------------------------------------------
+type Ack = { at: number; expected: number; visibleAt: number; scenario: number }
+const acks = new Map<string, Ack>()
+let seq = 0
+
+type LoadResult = {
+  durationS: number
+  requestsPerS: number
+  eventsPerS: number
+  acceptedEvents: number
+  latencyMs: { p50: number; p99: number; p99_9: number; max: number }
+  statusCounts: Record<string, number>
+  non2xx: number
+  errors: number
+  timeouts: number
+}
+
+async function drive(scenario: number, url: string, pool: BenchBody[], gzip: boolean, opts: { duration: number; connections?: number; overallRate?: number; track?: boolean }): Promise<LoadResult> {
+  const statusCounts: Record<string, number> = {}
+  let accepted = 0
+  const track = opts.track ?? true
+  let i = 0
+  const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${benchWriteKey}` }
+  if (gzip) headers['content-encoding'] = 'gzip'
+  const result = await autocannon({
+    url: `${url}/v1/batch`,
+    connections: opts.connections ?? CONNECTIONS,
+    duration: opts.duration,
+    ...(opts.overallRate ? { overallRate: Math.max(1, Math.round(opts.overallRate)) } : {}),
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => {
+          const b = i++ % pool.length
+          return { ...req, body: pool[b]!.bytes, headers: { ...headers, 'x-request-id': `${runTag}-${scenario}-${b}-${seq++}` } }
+        },
+        onResponse: (status, _body, _ctx, resHeaders) => {
+          statusCounts[status] = (statusCounts[status] ?? 0) + 1
+          if (status !== 200 && status !== 206) return
+          const id = String((resHeaders as Record<string, string>)['x-request-id'] ?? '')
+          const b = Number(id.split('-')[2])
+          const expected = pool[b]?.valid ?? pool[0]!.valid // the bare server echoes no request id
+          accepted += expected
+          if (track) acks.set(id, { at: Date.now(), expected, visibleAt: 0, scenario })
+        },
+      },
+    ],
+  })
+  return {
+    durationS: result.duration,
+    requestsPerS: round(result.requests.total / result.duration, 1),
+    eventsPerS: round(accepted / result.duration),
+    acceptedEvents: accepted,
+    latencyMs: { p50: result.latency.p50, p99: result.latency.p99, p99_9: result.latency.p99_9, max: result.latency.max },
+    statusCounts,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  }
+}
+
+/** Polls ClickHouse every 250 ms for rows inserted recently, marking each acknowledged request visible. */
+function startVisibilityPoller(ch: ClickHouseClient) {
+  let stopped = false
+  let lastStart = Date.now()
+  const series: { t: number; rows: number; activeParts: number }[] = []
+  const loop = (async () => {
+    while (!stopped) {
+      const started = Date.now()
+      const since = Math.floor(lastStart / 1000) - 2
+      try {
+        const rs = await ch.query({ query: `SELECT request_id, count() FROM events WHERE inserted_at >= toDateTime(${since}) GROUP BY request_id`, format: 'TabSeparated' })
+        for (const line of (await rs.text()).split('\n')) {
+          if (!line) continue
+          const [id, n] = line.split('\t') as [string, string]
+          const a = acks.get(id)
+          if (a && a.visibleAt === 0 && Number(n) >= a.expected) a.visibleAt = started
+        }
+        const totals = await ch.query({ query: `SELECT (SELECT count() FROM events), (SELECT count() FROM system.parts WHERE database = currentDatabase() AND table = 'events' AND active)`, format: 'TabSeparated' })
+        const [rows, parts] = (await totals.text()).trim().split('\t').map(Number) as [number, number]
+        series.push({ t: started, rows, activeParts: parts })
+        lastStart = started
+      } catch {
+        /* the table may not exist yet */
+      }
+      await sleep(Math.max(0, 250 - (Date.now() - started)))
+    }
+  })()
+  return {
+    series,
+    async stop() {
+      stopped = true
+      await loop
+    },
+  }
+}
+
+async function drain(scenario: number, maxS: number) {
+  const pending = () => [...acks.values()].filter((a) => a.scenario === scenario && a.visibleAt === 0).length
+  const until = Date.now() + maxS * 1000
+  while (Date.now() < until && pending() > 0) await sleep(250)
+  return pending()
+}
+
+function e2eFigures(scenario: number, startedAt: number) {
+  const list = [...acks.values()].filter((a) => a.scenario === scenario)
+  const visible = list.filter((a) => a.visibleAt > 0)
+  const lat = visible.map((a) => a.visibleAt - a.at).sort((a, b) => a - b)
+  const events = list.reduce((s, a) => s + a.expected, 0)
+  const lastVisible = Math.max(0, ...visible.map((a) => a.visibleAt))
+  return {
+    ackedRequests: list.length,
+    notVisible: list.length - visible.length,
+    landedEventsPerS: lastVisible > 0 ? round(events / ((lastVisible - startedAt) / 1000)) : 0,
+    ackToVisibleMs: { p50: pct(lat, 0.5), p99: pct(lat, 0.99) },
+  }
+}
+const pct = (sorted: number[], p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!)
+
+// ---- ceilings ----------------------------------------------------------------------------------------
+async function httpCeiling(pool: BenchBody[], duration: number, workers: number): Promise<LoadResult> {
+  const port = await freePort()
+  const bare = startChild('bare', 'loadtest/bareServer.ts', { PORT: String(port), BARE_WORKERS: String(workers) })
+  await waitUntil('bare server', () => readFileSync(bare.log, 'utf8').includes('listening'), 30_000)
+  try {
+    return await drive(-1, `http://127.0.0.1:${port}`, pool, false, { duration, track: false }).then((r) => ({ ...r, eventsPerS: round((r.requestsPerS * pool[0]!.events)) }))
+  } finally {
+    await stopChild(bare)
+  }
+}
+
+function stackScript(): string {
+  if (env.BENCH_STACK_SCRIPT) return env.BENCH_STACK_SCRIPT
+  // kafka-class runs with the jars under .local of the checkout that holds the script
+  // (set BENCH_STACK_SCRIPT to another checkout's scripts/stack.sh to use its jars, e.g. from a git worktree)
+  if (existsSync(`${repo}.local/kafka`)) return `${repo}scripts/stack.sh`
+  return `${repo}scripts/stack.sh`
+}
+
+/** Kafka's ProducerPerformance with the gateway's own serialized events as payloads, same acks and compression. */
+async function brokerCeiling(records: number, payloadFile: string) {
+  const args = [
+    stackScript(), 'kafka-class', 'org.apache.kafka.tools.ProducerPerformance',
+    '--topic', ceilingTopic, '--num-records', String(records), '--payload-file', payloadFile, '--throughput', '-1',
+    '--producer-props', `bootstrap.servers=${BROKERS[0]}`, 'acks=all', `compression.type=${KAFKA_COMPRESSION}`,
+  ]
+  const { stdout } = await promisify(execFile)('bash', args, { timeout: 300_000, maxBuffer: 10 * 1024 * 1024 })
+  // "N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, p50 ms 50th, ..."
+  const line = stdout.trim().split('\n').reverse().find((l) => /records sent/.test(l)) ?? ''
+  const m = /([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th/.exec(line)
+  if (!m) throw new Error(`could not parse ProducerPerformance output: ${stdout.slice(-500)}`)
+  return { records, recordsPerS: Number(m[1]), mbPerS: Number(m[2]), avgLatencyMs: Number(m[3]), p99LatencyMs: Number(m[7]), summary: line.trim() }
+}
+
+/** The gateway's Kafka messages for these bodies (real validation + enrichment), one per line. */
+function writePayloadFile(pool: BenchBody[]): { file: string; meanBytes: number } {
+  const lines: string[] = []
+  const geo = () => ({ country: 'US', region: 'CA', city: 'Mountain View' })
+  for (const b of pool.slice(0, 16)) {
+    const body = JSON.parse(b.bytes.toString()) as { meta: never; data: unknown[] }
+    const limits = loadConfig({}).limits
+    const outcomes = enrichEvents(splitAndValidate(body.data, limits), { requestId: 'r', receivedAt: Date.now(), clientIp: '8.8.8.8', meta: body.meta, maxFutureMs: 86_400_000, ipAnonymization: 'off' }, geo)
+    for (const o of outcomes) if (o.ok) lines.push(JSON.stringify(o.event))
+  }
+  const file = `${logDir}/payloads.txt`
+  writeFileSync(file, lines.join('\n'))
+  return { file, meanBytes: Math.round(lines.reduce((s, l) => s + Buffer.byteLength(l), 0) / lines.length) }
+}
+
+// ---- consumer log: inserts per second and rows per insert ---------------------------------------------
+function insertFigures(logFile: string, from: number, to: number) {
+  const perSecond = new Map<number, { inserts: number; rows: number }>()
+  let inserts = 0
+  let rows = 0
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.includes('"batch loaded"')) continue
+    const e = JSON.parse(line) as { time: string; inserted: number }
+    const t = Date.parse(e.time)
+    if (t < from || t > to) continue
+    const s = Math.floor(t / 1000)
+    const b = perSecond.get(s) ?? { inserts: 0, rows: 0 }
+    b.inserts++
+    b.rows += e.inserted
+    perSecond.set(s, b)
+    inserts++
+    rows += e.inserted
+  }
+  const seconds = Math.max(1, (to - from) / 1000)
+  return {
+    inserts,
+    insertsPerS: round(inserts / seconds, 1),
+    maxInsertsInOneSecond: Math.max(0, ...[...perSecond.values()].map((b) => b.inserts)),
+    rowsPerInsert: inserts ? Math.round(rows / inserts) : 0,
+    rowsPerS: round(rows / seconds),
+  }
+}
+
+// ---- the run -----------------------------------------------------------------------------------------
+type ScenarioRow = {
+  name: string
+  batch: number
+  gzip: boolean
+  invalidShare: number
+  workers: number
+  rate: string
+  load: LoadResult
+  e2e?: ReturnType<typeof e2eFigures>
+  inserts?: ReturnType<typeof insertFigures>
+  maxActiveParts?: number
+  processes: ProcFigures[]
+}
+
+async function main() {
+  const started = Date.now()
+  const kafka = new Kafka({ clientId: 'bench', brokers: BROKERS, logLevel: logLevel.NOTHING })
+  const admin = kafka.admin()
+  await admin.connect()
+  const ch = createClient({ url: CLICKHOUSE_URL, database, application: 'bench', request_timeout: 120_000 })
+  const chRoot = createClient({ url: CLICKHOUSE_URL, application: 'bench' })
+  let consumer: Child | null = null
+  let poller: ReturnType<typeof startVisibilityPoller> | null = null
+  const stackPids = (name: string) => () => {
+    for (const dir of [`${repo}.local`, ...(env.BENCH_STACK_DIR ? [env.BENCH_STACK_DIR] : [])]) {
+      try {
+        return Number(readFileSync(`${dir}/${name}/${name}.pid`, 'utf8').trim())
+      } catch {
+        /* next */
+      }
+    }
+    return undefined
+  }
+  const cleanup = async () => {
+    await poller?.stop().catch(() => {})
+    for (const c of [...children]) await stopChild(c)
+    await chRoot.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch((e) => say(`drop database failed: ${e}`))
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(runTag))
+    if (topics.length) await admin.deleteTopics({ topics }).catch((e) => say(`delete topics failed: ${e}`))
+    await admin.disconnect()
+    await ch.close()
+    await chRoot.close()
+  }
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)))
+  process.once('uncaughtException', (err) => {
+    say(`failed: ${err.stack ?? err}`)
+    void cleanup().finally(() => process.exit(1))
+  })
+
+  try {
+    say(`run ${runTag}, mode ${MODE}, gateway workers ${WORKERS}, ${CONNECTIONS} connections, Kafka compression ${KAFKA_COMPRESSION}`)
+    await admin.createTopics({ topics: [eventsTopic, ceilingTopic, dlqTopic].map((topic) => ({ topic, numPartitions: 2, replicationFactor: 1 })), waitForLeaders: true })
+    consumer = startChild('consumer', 'consumers/src/main.ts', pipelineEnv({ LOG_LEVEL: 'debug', CONSUMER_TOPIC_REFRESH_MS: '2000' }))
+    const consumerLog = consumer.log
+    await waitUntil('consumer', () => readFileSync(consumerLog, 'utf8').includes('"consuming"'), 60_000)
+    poller = startVisibilityPoller(ch)
+
+    const pools = new Map<string, BenchBody[]>()
+    const poolFor = (batch: number, gzip: boolean, invalid: number) => {
+      const k = `${batch}/${gzip}/${invalid}`
+      if (!pools.has(k)) pools.set(k, bodyPool({ batchSize: batch, gzip, invalidShare: invalid }))
+      return pools.get(k)!
+    }
+    const watched = () => [
+      { name: 'gateway', pid: () => gateway?.proc.pid, owned: true },
+      { name: 'consumer', pid: () => consumer?.proc.pid, owned: true },
+      { name: 'kafka', pid: stackPids('kafka'), owned: false },
+      { name: 'clickhouse', pid: stackPids('clickhouse'), owned: false },
+    ]
+    const rows: ScenarioRow[] = []
+    let scenarioNo = 0
+    const run = async (name: string, batch: number, gzip: boolean, invalid: number, duration: number, extra: { overallRate?: number; connections?: number } = {}) => {
+      const no = scenarioNo++
+      const pool = poolFor(batch, gzip, invalid)
+      say(`${name}: batch ${batch}, ${gzip ? 'gzip' : 'identity'}, ${invalid * 100}% invalid, ${duration} s${extra.overallRate ? `, ${Math.round(extra.overallRate)} req/s` : ''}${extra.connections ? `, ${extra.connections} connections` : ''}`)
+      const watch = watchProcesses(watched())
+      const t0 = Date.now()
+      const load = await drive(no, gatewayUrl, pool, gzip, { duration, ...extra })
+      const procs = watch.stop()
+      const t1 = Date.now()
+      const left = await drain(no, D.drainMax)
+      if (left > 0) say(`  ${left} acknowledged requests not visible after ${D.drainMax} s`)
+      const row: ScenarioRow = {
+        name, batch, gzip, invalidShare: invalid, workers: currentWorkers,
+        rate: extra.overallRate ? `${Math.round(extra.overallRate)} req/s` : 'max',
+        load, e2e: e2eFigures(no, t0), inserts: insertFigures(consumerLog, t0, t1),
+        maxActiveParts: Math.max(0, ...poller!.series.filter((s) => s.t >= t0 && s.t <= t1).map((s) => s.activeParts)),
+        processes: procs,
+      }
+      rows.push(row)
+      say(`  ${load.requestsPerS} req/s, ${load.eventsPerS} events/s, p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms, landed ${row.e2e!.landedEventsPerS}/s, statuses ${JSON.stringify(load.statusCounts)}`)
+      return row
+    }
+
+    // 1. worker scaling: 1 worker, then WORKERS (the rest of the run uses WORKERS)
+    let currentWorkers = 1
+    await startGatewayProcess(1)
+    await drive(-1, gatewayUrl, poolFor(100, false, 0), false, { duration: 2, track: false }) // warm-up (JIT, connections)
+    const oneWorker = await run('scaling: 1 worker', 100, false, 0, D.scaling)
+    if (WORKERS !== 1) {
+      currentWorkers = WORKERS
+      await startGatewayProcess(WORKERS)
+      await drive(-1, gatewayUrl, poolFor(100, false, 0), false, { duration: 2, track: false })
+    }
+    // 2. the main scenario: sustained maximum at 100-event batches
+    const main = await run(`main: max rate, ${WORKERS} workers`, 100, false, 0, D.main)
+    // 3. the matrix
+    const matrix: [number, boolean, number][] = QUICK
+      ? [[1, false, 0], [10, false, 0], [500, false, 0], [100, true, 0.1]]
+      : [1, 10, 100, 500].flatMap((b) => [false, true].flatMap((g) => [0, 0.1].map((inv) => [b, g, inv] as [number, boolean, number]))).filter(([b, g, inv]) => !(b === 100 && !g && inv === 0))
+    for (const [b, g, inv] of matrix) await run(`matrix`, b, g, inv, D.other)
+    // 4. steady rate at half the maximum (latency), then 2x overload (503s, memory)
+    const maxReqPerS = main.load.requestsPerS
+    const steady = await run('steady: half of max', 100, false, 0, D.steady, { overallRate: maxReqPerS / 2 })
+    const overload = await run('overload: 2x max', 100, false, 0, D.overload, { overallRate: maxReqPerS * 2, connections: CONNECTIONS * 8 })
+
+    // 4b. Kafka compression codecs on the main scenario (gateway restarted per codec; the consumer decodes all)
+    const codecs: ScenarioRow[] = []
+    for (const codec of ['none', 'gzip', 'zstd']) {
+      await startGatewayProcess(WORKERS, { KAFKA_COMPRESSION: codec })
+      codecs.push(await run(`compression: ${codec}`, 100, false, 0, D.other))
+    }
+
+    // 5. ceilings, same run
+    say('ceiling (a): bare Hono handler')
+    const http = await httpCeiling(poolFor(100, false, 0), D.ceiling, WORKERS)
+    say(`  ${http.requestsPerS} req/s, ${http.eventsPerS} events/s`)
+    const payload = writePayloadFile(poolFor(100, false, 0))
+    const records = Math.min(3_000_000, Math.max(100_000, main.load.acceptedEvents))
+    say(`ceiling (b): Kafka ProducerPerformance, ${records} records of ~${payload.meanBytes} bytes, acks=all, compression ${KAFKA_COMPRESSION}`)
+    const broker = await brokerCeiling(records, payload.file)
+    say(`  ${broker.summary}`)
+
+    // 6. exactly once: every acknowledged request's events are in ClickHouse, once
+    say('checking every acknowledged event landed once')
+    for (let i = 0; i < D.drainMax * 4 && [...acks.values()].some((a) => a.visibleAt === 0); i++) await sleep(250)
+    await poller.stop()
+    poller = null
+    const landed = new Map<string, { n: number; distinct: number }>()
+    const rs = await ch.query({ query: 'SELECT request_id, count(), uniqExact(backend_id) FROM events FINAL GROUP BY request_id', format: 'TabSeparated' })
+    for (const line of (await rs.text()).split('\n')) {
+      if (!line) continue
+      const [id, n, d] = line.split('\t') as [string, string, string]
+      landed.set(id, { n: Number(n), distinct: Number(d) })
+    }
+    let missing = 0
+    let wrongCount = 0
+    let ackedEvents = 0
+    for (const [id, a] of acks) {
+      ackedEvents += a.expected
+      const l = landed.get(id)
+      if (!l) missing++
+      else if (l.n !== a.expected || l.distinct !== a.expected) wrongCount++
+    }
+    const unacked = [...landed.keys()].filter((id) => !acks.has(id)).length
+    const totals = (await (await ch.query({ query: 'SELECT (SELECT count() FROM events), (SELECT count() FROM events FINAL), (SELECT uniqExact(backend_id) FROM events)', format: 'TabSeparated' })).text()).trim().split('\t').map(Number)
+    const partsNow = Number((await (await ch.query({ query: "SELECT count() FROM system.parts WHERE database = currentDatabase() AND table = 'events' AND active", format: 'TabSeparated' })).text()).trim())
+    const exactlyOnce = { ackedRequests: acks.size, ackedEvents, missingRequests: missing, requestsWithWrongCount: wrongCount, landedRequestsNeverAcked: unacked, rowsOnDisk: totals[0], rowsFinal: totals[1], distinctBackendIds: totals[2], activePartsAtEnd: partsNow, ok: missing === 0 && wrongCount === 0 && totals[1] === totals[2] }
+
+    // ---- report ----
+    const mainProc = (row: ScenarioRow, n: string) => row.processes.find((p) => p.name === n)!
+    const ratios = {
+      gatewayOverBroker: round(main.load.eventsPerS / broker.recordsPerS, 3),
+      landedOverGateway: round(main.e2e!.landedEventsPerS / main.load.eventsPerS, 3),
+      gatewayOverHttp: round(main.load.eventsPerS / http.eventsPerS, 3),
+      twoWorkersOverOne: round(main.load.eventsPerS / oneWorker.load.eventsPerS, 3),
+      steadyP99OverP50: round(steady.load.latencyMs.p99 / Math.max(1, steady.load.latencyMs.p50), 2),
+      overloadRssOverSustainable: round(mainProc(overload, 'gateway').peakRssMb / mainProc(main, 'gateway').peakRssMb, 3),
+    }
+    const targets = {
+      'gateway events/s >= 0.25 x broker ceiling': ratios.gatewayOverBroker >= 0.25,
+      [`landed >= 0.9 x gateway over ${D.main} s`]: ratios.landedOverGateway >= 0.9,
+      'every acknowledged event landed once': exactlyOnce.ok,
+      'p99 <= 5 x p50 at half the max rate': ratios.steadyP99OverP50 <= 5,
+      'peak RSS at 2x overload <= 1.5 x sustainable': ratios.overloadRssOverSustainable <= 1.5,
+    }
+    const report = {
+      mode: MODE,
+      run: runTag,
+      startedAt: new Date(started).toISOString(),
+      durationS: Math.round((Date.now() - started) / 1000),
+      machine: await machine(),
+      settings: { gatewayWorkers: WORKERS, connections: CONNECTIONS, kafkaCompression: KAFKA_COMPRESSION, partitions: 2, eventBytes: eventSizes(), kafkaMessageMeanBytes: payload.meanBytes, gatewayLogLevel: 'info', consumerLogLevel: 'debug (one line per insert, for the insert counts)' },
+      scenarios: rows,
+      ceilings: { http, broker },
+      exactlyOnce,
+      ratios,
+      targets,
+      notes: [
+        'The machine was shared with other jobs during the run: figures are noisy; ratios come from this one run.',
+        'ack->visible: ClickHouse polled every 250 ms for rows inserted recently (inserted_at has second precision on 18.16, so it only bounds the window); a request counts as visible at the start of the first poll that sees all of its events. Resolution ~250 ms; figures are per request.',
+        'landed events/s: acknowledged events of the scenario / (time the last of them was visible - scenario start).',
+        'broker ceiling: ProducerPerformance with the gateway\'s own serialized events as payloads (no key, no headers), same acks and compression, on its own topic while the consumer was idle.',
+      ],
+    }
+    const md = markdown(report)
+    writeFileSync(`${resultsDir}/${MODE}.json`, JSON.stringify(report, null, 2) + '\n')
+    writeFileSync(`${resultsDir}/${MODE}.md`, md)
+    process.stdout.write(md)
+    say(`wrote loadtest/results/${MODE}.json and ${MODE}.md; logs in ${logDir}`)
+  } finally {
+    await cleanup()
+  }
+}
+
+async function machine() {
+  const ver = async (q: string) => {
+    try {
+      return (await (await fetch(`${CLICKHOUSE_URL}/?query=${encodeURIComponent(q)}`)).text()).trim()
+    } catch {
+      return 'unknown'
+    }
+  }
+  let commit = 'unknown'
+  try {
+    commit = (await promisify(execFile)('git', ['-C', repo, 'rev-parse', '--short', 'HEAD'])).stdout.trim()
+  } catch {
+    /* not a git checkout */
+  }
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    memoryGb: round(os.totalmem() / 2 ** 30, 1),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    clickhouse: await ver('SELECT version()'),
+    kafka: env.STACK_KAFKA_VERSION ?? '4.4.0 (scripts/stack.sh)',
+    loadAverageAtEnd: os.loadavg().map((x) => round(x, 2)),
+    commit,
+    shared: 'yes: other jobs ran tests on this machine at the same time',
+  }
+}
+
+function markdown(r: { [k: string]: unknown } & { scenarios: ScenarioRow[] }): string {
+  const rep = r as unknown as { scenarios: ScenarioRow[]; mode: string; run: string; startedAt: string; durationS: number; machine: Record<string, unknown>; settings: Record<string, unknown>; ceilings: { http: LoadResult; broker: { recordsPerS: number; mbPerS: number; records: number; p99LatencyMs: number } }; exactlyOnce: Record<string, unknown>; ratios: Record<string, number>; targets: Record<string, boolean>; notes: string[] }
+  const proc = (row: ScenarioRow, n: string) => {
+    const p = row.processes.find((x) => x.name === n)
+    return p ? `${p.cpuSeconds} / ${p.peakRssMb}` : '-'
+  }
+  const lines = [
+    `# Benchmark (${rep.mode}), ${rep.startedAt}`,
+    '',
+    `Machine: ${rep.machine.cpu}, ${rep.machine.cores} cores, ${rep.machine.memoryGb} GB, ${rep.machine.os}, Node ${rep.machine.node}, ClickHouse ${rep.machine.clickhouse}, Kafka ${rep.machine.kafka}, commit ${rep.machine.commit}. **Shared machine** (other jobs running): figures are noisy. Run took ${rep.durationS} s.`,
+    '',
+    `Settings: ${Object.entries(rep.settings).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ')}`,
+    '',
+    '| scenario | batch | body | invalid | workers | rate | req/s | events/s acked | p50 ms | p99 ms | p99.9 ms | non-2xx | landed events/s | ack→visible p50 / p99 ms | inserts/s (max in 1 s) | rows/insert | max active parts | gateway CPU s / peak RSS MB | consumer CPU s / peak RSS MB | kafka CPU s / RSS MB | clickhouse CPU s / RSS MB |',
+    '| --- | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- | ---: | ---: | --- | --- | --- | --- |',
+    ...rep.scenarios.map((s) => {
+      const non2xx = Object.entries(s.load.statusCounts).filter(([k]) => !k.startsWith('2')).map(([k, v]) => `${v}×${k}`).join(' ') || '0'
+      return `| ${s.name} | ${s.batch} | ${s.gzip ? 'gzip' : 'identity'} | ${s.invalidShare * 100}% | ${s.workers} | ${s.rate} | ${s.load.requestsPerS} | ${s.load.eventsPerS} | ${s.load.latencyMs.p50} | ${s.load.latencyMs.p99} | ${s.load.latencyMs.p99_9} | ${non2xx}${s.load.errors ? ` (${s.load.errors} errors)` : ''} | ${s.e2e?.landedEventsPerS ?? '-'} | ${s.e2e?.ackToVisibleMs.p50 ?? '-'} / ${s.e2e?.ackToVisibleMs.p99 ?? '-'} | ${s.inserts?.insertsPerS ?? '-'} (${s.inserts?.maxInsertsInOneSecond ?? '-'}) | ${s.inserts?.rowsPerInsert ?? '-'} | ${s.maxActiveParts ?? '-'} | ${proc(s, 'gateway')} | ${proc(s, 'consumer')} | ${proc(s, 'kafka')} | ${proc(s, 'clickhouse')} |`
+    }),
+    '',
+    '**Ceilings (same run)**',
+    '',
+    `- HTTP + JSON (bare Hono handler, 100-event bodies, same workers and connections): ${rep.ceilings.http.requestsPerS} req/s = ${rep.ceilings.http.eventsPerS} events/s, p99 ${rep.ceilings.http.latencyMs.p99} ms`,
+    `- Broker (Kafka ProducerPerformance, ${rep.ceilings.broker.records} records, gateway payloads, acks=all): ${rep.ceilings.broker.recordsPerS} records/s (${rep.ceilings.broker.mbPerS} MB/s), p99 ${rep.ceilings.broker.p99LatencyMs} ms`,
+    '',
+    '**Ratios**',
+    '',
+    '| ratio | value |',
+    '| --- | ---: |',
+    `| gateway events/s ÷ broker ceiling | ${rep.ratios.gatewayOverBroker} |`,
+    `| landed events/s ÷ gateway events/s | ${rep.ratios.landedOverGateway} |`,
+    `| gateway events/s ÷ HTTP ceiling | ${rep.ratios.gatewayOverHttp} |`,
+    `| ${String(rep.settings.gatewayWorkers)} workers ÷ 1 worker (events/s) | ${rep.ratios.twoWorkersOverOne} |`,
+    `| p99 ÷ p50 at half the max rate | ${rep.ratios.steadyP99OverP50} |`,
+    `| gateway peak RSS at 2× overload ÷ at max sustainable | ${rep.ratios.overloadRssOverSustainable} |`,
+    '',
+    `**Every acknowledged event landed once:** ${rep.exactlyOnce.ok ? 'yes' : 'NO'} — ${Object.entries(rep.exactlyOnce).filter(([k]) => k !== 'ok').map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    '',
+    '**Targets**',
+    '',
+    ...Object.entries(rep.targets).map(([k, v]) => `- ${v ? 'met' : 'MISSED'}: ${k}`),
+    '',
+    ...rep.notes.map((n) => `- ${n}`),
+    '',
+  ]
+  return lines.join('\n')
+}
+
+main().catch((err) => {
+  say(`failed: ${(err as Error).stack ?? err}`)
+  process.exitCode = 1
+})
