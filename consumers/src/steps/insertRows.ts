@@ -1,5 +1,6 @@
 // Insert step of the loader, behind a small interface so unit tests can replace ClickHouse.
 import type { ClickHouseClient } from '@clickhouse/client'
+import { noFaults, type FaultHook } from '../faultInjection.ts'
 
 export interface RowWriter {
   /** Resolves only when ClickHouse has accepted every row; rejects with InsertError otherwise. */
@@ -18,11 +19,20 @@ export class InsertError extends Error {
 // Server error codes that mean "this data is wrong", as opposed to "the server is unwell".
 const DATA_ERROR_CODES = new Set([6, 25, 26, 27, 32, 33, 38, 41, 53, 69, 70, 72, 117, 131, 321, 376, 377])
 
-export function createClickHouseWriter(client: ClickHouseClient): RowWriter {
+export function createClickHouseWriter(client: ClickHouseClient, fault: FaultHook = noFaults): RowWriter {
   return {
     async insert(table, rows) {
       try {
-        await client.insert({ table, values: rows, format: 'JSONEachRow' })
+        // wait_end_of_query: ClickHouse answers only once the whole insert is done, so an error found late
+        // (the last rows, the final write) comes back as an error status, never after a 200 has started.
+        const inserting = client.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings: { wait_end_of_query: 1 } })
+        if (fault !== noFaults) {
+          // test-only crash point: the insert is on the wire, its answer not yet read
+          inserting.catch(() => {})
+          await new Promise((r) => setTimeout(r, 2))
+          fault('during-insert')
+        }
+        await inserting
       } catch (err) {
         const code = Number((err as { code?: string }).code)
         throw new InsertError((err as Error).message, DATA_ERROR_CODES.has(code))
