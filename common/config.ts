@@ -53,6 +53,7 @@ const envSchema = z.object({
   CONSUMER_TOPIC_REFRESH_MS: int(10_000, 100),
   CONSUMER_PARTITIONS_CONCURRENTLY: int(2, 1),
   CONSUMER_RETRY_MAX_MS: int(30_000, 100),
+  CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000),
 
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   // Test-only (tests/faults): the consumer SIGKILLs itself at a crash point of its n-th batch.
@@ -115,6 +116,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       topicRefreshMs: e.CONSUMER_TOPIC_REFRESH_MS,
       partitionsConcurrently: e.CONSUMER_PARTITIONS_CONCURRENTLY,
       retryMaxMs: e.CONSUMER_RETRY_MAX_MS,
+      sessionTimeoutMs: e.CONSUMER_SESSION_TIMEOUT_MS,
       faultInjection: parseFaultInjection(e.FAULT_INJECT),
     },
     log: { level: e.LOG_LEVEL },

@@ -43,8 +43,8 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
       maxWaitTimeInMs: config.batchMaxWaitMs,
       minBytes: config.fetchMinBytes,
       maxBytesPerPartition: 4 * 1024 * 1024,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: config.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, Math.floor(config.sessionTimeoutMs / 3)),
       allowAutoTopicCreation: false,
     })
     await c.connect()
