@@ -323,10 +323,11 @@ export type Check = { acknowledged: number; inKafka: number; found: number; miss
  * Expected = what the gateway acknowledged, and what the broker holds (read back up to its end offsets),
  * never the table itself. Found / duplicated come from `source` (default: `events FINAL`, as queries read).
  */
-export async function check(s: Scenario, acked: Set<string>, opts: { source?: string; expectDeadLetters?: number; drainMs?: number } = {}): Promise<Check> {
+export async function check(s: Scenario, acked: Set<string>, opts: { source?: string; deadLettered?: Set<string>; drainMs?: number } = {}): Promise<Check> {
   const source = opts.source ?? 'events FINAL'
   const kafka = await readTopics(s)
-  const inKafka = new Set(kafka.ids)
+  // messages expected in the dead-letter topic instead (checked by the scenario) are not expected in the table
+  const inKafka = new Set(kafka.ids.filter((id) => !opts.deadLettered?.has(id)))
   const loadable = inKafka.size
   // wait until the consumers have loaded everything the broker holds (or give up and report what is missing)
   await waitFor('the consumers to load every message', async () => {
@@ -365,4 +366,42 @@ export function expectExactlyOnce(c: Check) {
   expect(c.found).toBe(c.acknowledged)
   expect(c.notInKafka).toBe(0)
   expect(c.unloaded).toBe(0)
+}
+
+export function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Number(m[1]) * 1024 : 0
+}
+
+export type DeadLetterSeen = { reason: string; stage: string; source: string; value: string }
+
+/** Reads the scenario's dead-letter topic from its beginning until `n` messages arrived. */
+export async function readDeadLetters(s: Scenario, n: number, timeoutMs = 90_000): Promise<DeadLetterSeen[]> {
+  const kafka = kafkaFor(s)
+  await waitFor('the dead-letter topic', async () => {
+    const a = kafka.admin()
+    await a.connect()
+    try {
+      return (await a.listTopics()).includes(s.config.consumer.deadLetterTopic)
+    } finally {
+      await a.disconnect()
+    }
+  }, timeoutMs)
+  const seen: DeadLetterSeen[] = []
+  const reader = kafka.consumer({ groupId: `f${s.id}-dlq-${randomBytes(3).toString('hex')}` })
+  await reader.connect()
+  try {
+    await reader.subscribe({ topic: s.config.consumer.deadLetterTopic, fromBeginning: true })
+    await reader.run({
+      eachMessage: async ({ message }) => {
+        const h = (k: string) => message.headers?.[k]?.toString() ?? ''
+        seen.push({ reason: h('dlq-reason'), stage: h('dlq-stage'), source: `${h('dlq-source-topic')}/${h('dlq-source-partition')}`, value: message.value?.toString() ?? '' })
+      },
+    })
+    await waitFor(`${n} dead letters`, async () => seen.length >= n, timeoutMs)
+    await sleep(1000) // more than expected would show here
+  } finally {
+    await reader.disconnect()
+  }
+  return seen
 }
