@@ -34,9 +34,20 @@ export function createClickHouseWriter(client: ClickHouseClient, fault: FaultHoo
         }
         await inserting
       } catch (err) {
-        const code = Number((err as { code?: string }).code)
-        throw new InsertError((err as Error).message, DATA_ERROR_CODES.has(code))
+        throw new InsertError((err as Error).message, DATA_ERROR_CODES.has(serverErrorCode(err)))
       }
     },
   }
+}
+
+/**
+ * ClickHouse's error code. @clickhouse/client parses it only from the current message format
+ * ("Code: 27. DB::Exception: ..."); ClickHouse 18.16 writes "Code: 27, e.displayText() = ...", so the
+ * message is read too (without this, refused rows were retried forever on 18.16 instead of isolated).
+ */
+export function serverErrorCode(err: unknown): number {
+  const fromClient = Number((err as { code?: string }).code)
+  if (Number.isInteger(fromClient) && fromClient > 0) return fromClient
+  const m = /^Code: (\d+)[.,]/.exec((err as Error)?.message ?? '')
+  return m ? Number(m[1]) : NaN
 }
