@@ -62,7 +62,9 @@ export class Proc {
     const out = createWriteStream(`${logDir}/${name}.log`, { flags: 'a' })
     this.child = spawn(`${repoRoot}node_modules/.bin/node`, [`${repoRoot}${component}/src/main.ts`], {
       cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '', ...env },
+      // the runner's environment (e.g. DEV_WRITE_KEY for the gateway) under the scenario's settings; a
+      // crash point only where the scenario asks for one
+      env: { ...process.env, FAULT_INJECT: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let buf = ''
