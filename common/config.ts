@@ -80,8 +80,14 @@ const envSchema = z.object({
   CONSUMER_RETRY_MAX_MS: int(30_000, 100),
   // false when the consumers run as a user without DDL rights (telemetry_writer): run `npm run migrate` as admin
   CONSUMER_MIGRATE_ON_START: bool(true),
+  CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000),
 
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  // Test-only (tests/faults): the consumer SIGKILLs itself at a crash point of its n-th batch.
+  FAULT_INJECT: z
+    .string()
+    .regex(/^(crash-(before|during|after)-insert:[1-9][0-9]*)?$/, 'FAULT_INJECT must be empty or crash-(before|during|after)-insert:<n>')
+    .default(''),
 })
 
 export type Env = z.input<typeof envSchema>
@@ -160,9 +166,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       partitionsConcurrently: e.CONSUMER_PARTITIONS_CONCURRENTLY,
       retryMaxMs: e.CONSUMER_RETRY_MAX_MS,
       migrateOnStart: e.CONSUMER_MIGRATE_ON_START,
+      sessionTimeoutMs: e.CONSUMER_SESSION_TIMEOUT_MS,
+      faultInjection: parseFaultInjection(e.FAULT_INJECT),
     },
     log: { level: e.LOG_LEVEL },
   }
+}
+
+export type FaultInjection = { point: 'before-insert' | 'during-insert' | 'after-insert'; nth: number }
+
+function parseFaultInjection(spec: string): FaultInjection | null {
+  const m = /^crash-(before|during|after)-insert:(\d+)$/.exec(spec)
+  return m ? { point: `${m[1]}-insert` as FaultInjection['point'], nth: Number(m[2]) } : null
 }
 
 export type Config = ReturnType<typeof loadConfig>

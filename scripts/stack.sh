@@ -10,6 +10,9 @@
 #        e.g. kafka-class org.apache.kafka.tools.ProducerPerformance --topic t --num-records 1000 ...
 #
 # Everything lives under .local/ at the repo root (git-ignored).
+# A second, separate stack (the fault-injection tests use one) can run next to it:
+#   STACK_HOME (default .local)  STACK_KAFKA_PORT (9092)  STACK_KAFKA_CONTROLLER_PORT (9093)
+#   STACK_CLICKHOUSE_HTTP_PORT (8123)  STACK_CLICKHOUSE_TCP_PORT (9000)
 # Kafka jars come from Maven Central via scripts/stack/kafka-pom.xml;
 # ClickHouse is Debian's clickhouse-server, run as our own instance (not the system service).
 set -euo pipefail
@@ -17,12 +20,12 @@ set -euo pipefail
 # ---- pinned versions / addresses -------------------------------------------
 KAFKA_VERSION="${STACK_KAFKA_VERSION:-4.4.0}"   # pinned (override: STACK_KAFKA_VERSION); kafkajs 2.2.4 smoke-tested OK on 4.4.0
 KAFKA_HOST=127.0.0.1
-KAFKA_PORT=9092
-KAFKA_CONTROLLER_PORT=9093
+KAFKA_PORT="${STACK_KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${STACK_KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx1G -Xms256m}"
 CH_HOST=127.0.0.1
-CH_HTTP_PORT=8123
-CH_TCP_PORT=9000
+CH_HTTP_PORT="${STACK_CLICKHOUSE_HTTP_PORT:-8123}"
+CH_TCP_PORT="${STACK_CLICKHOUSE_TCP_PORT:-9000}"
 
 KAFKA_START_TIMEOUT=${KAFKA_START_TIMEOUT:-120}  # seconds
 CH_START_TIMEOUT=${CH_START_TIMEOUT:-60}
@@ -32,11 +35,13 @@ STOP_TIMEOUT=${STOP_TIMEOUT:-30}                 # seconds between SIGTERM and S
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
 STACK_DIR="$SCRIPT_DIR/stack"
-LOCAL="$ROOT/.local"
+LOCAL="${STACK_HOME:-$ROOT/.local}"
 
 KAFKA_HOME="$LOCAL/kafka"
-KAFKA_LIBS="$KAFKA_HOME/$KAFKA_VERSION/libs"
-KAFKA_LIBS_MARKER="$KAFKA_HOME/$KAFKA_VERSION/.libs-complete"
+# The jars are shared by every stack of this checkout (STACK_HOME only moves config, data, logs, pids).
+KAFKA_JARS_HOME="$ROOT/.local/kafka"
+KAFKA_LIBS="$KAFKA_JARS_HOME/$KAFKA_VERSION/libs"
+KAFKA_LIBS_MARKER="$KAFKA_JARS_HOME/$KAFKA_VERSION/.libs-complete"
 KAFKA_CONF_DIR="$KAFKA_HOME/config"
 KAFKA_DATA="$KAFKA_HOME/data"
 KAFKA_LOGS="$KAFKA_HOME/logs"
@@ -190,7 +195,7 @@ kafka_install() {
   say "kafka: installing Apache Kafka $KAFKA_VERSION jars from Maven Central (mvn, scripts/stack/kafka-pom.xml) into ${KAFKA_LIBS#"$ROOT/"}"
   rm -rf "$KAFKA_LIBS"
   mkdir -p "$KAFKA_LIBS"
-  local mvnlog="$KAFKA_HOME/$KAFKA_VERSION/mvn.log"
+  local mvnlog="$KAFKA_JARS_HOME/$KAFKA_VERSION/mvn.log"
   if ! mvn -B -q -f "$STACK_DIR/kafka-pom.xml" -Dkafka.version="$KAFKA_VERSION" \
         dependency:copy-dependencies -DoutputDirectory="$KAFKA_LIBS" >"$mvnlog" 2>&1; then
     print_log_tail "$mvnlog"
@@ -351,7 +356,7 @@ kafka_status() {
 kafka_reset() {
   kafka_down
   rm -rf "$KAFKA_DATA" "$KAFKA_LOGS" "$KAFKA_CONF_DIR"
-  say "kafka: deleted data, logs and config (kept jars in ${KAFKA_HOME#"$ROOT/"}/<version>/libs)"
+  say "kafka: deleted data, logs and config (kept jars in ${KAFKA_JARS_HOME#"$ROOT/"}/<version>/libs)"
 }
 
 # ---- ClickHouse --------------------------------------------------------------

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # npm test — everything CI checks, on a fresh machine too: installs and starts the local stack,
-# typechecks, lints, runs unit + integration tests (real Kafka and ClickHouse), checks the DDL and
+# typechecks, lints, runs unit + integration tests (real Kafka and ClickHouse), the short fault scenarios
+# (tests/faults, on a second Kafka + ClickHouse of their own), checks the DDL and
 # queries on a current ClickHouse engine (chdb) and the compose file. Ends with "N passed, M failed".
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,17 +27,24 @@ step typecheck tsc --noEmit -p .
 step lint eslint .
 
 mkdir -p .local
-results=.local/vitest-results.json
-rm -f "$results"
-vitest run --reporter=default --reporter=json --outputFile.json="$results" || true
-if [[ -s "$results" ]]; then
-  counts="$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.numPassedTests, r.numFailedTests + (r.success || r.numFailedTests ? 0 : 1))' "$results" || echo "0 1")"
-  read -r vp vf <<<"$counts"
-else
-  vp=0; vf=1
-  echo "FAIL vitest wrote no results"
-fi
-passed=$((passed + vp)); failed=$((failed + vf))
+vitest_step() { # vitest_step NAME ARGS... : run vitest, add its test counts (from the JSON reporter)
+  local name="$1"; shift
+  local results=".local/vitest-results-$name.json"
+  rm -f "$results"
+  vitest run "$@" --reporter=default --reporter=json --outputFile.json="$results" || true
+  local counts vp vf
+  if [[ -s "$results" ]]; then
+    counts="$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.numPassedTests, r.numFailedTests + (r.success || r.numFailedTests ? 0 : 1))' "$results" || echo "0 1")"
+    read -r vp vf <<<"$counts"
+  else
+    vp=0; vf=1
+    echo "FAIL vitest ($name) wrote no results"
+  fi
+  passed=$((passed + vp)); failed=$((failed + vf))
+}
+vitest_step main --project unit --project integration
+# The fault scenarios, short versions, on their own Kafka + ClickHouse (started and stopped by the suite).
+FAULTS_SHORT=1 vitest_step faults --project faults
 
 read_counts() { # parse "name: N passed, M failed" printed by a check script
   local out="$1" label="$2"

@@ -7,6 +7,7 @@ import { errorMessage, type Logger } from '../../common/logger.ts'
 import { migrate } from '../../schemas/clickhouse/migrate.ts'
 import { createKafkaDeadLetterSink } from './deadLetter.ts'
 import { createKafka, startKafkaSource } from './kafkaSource.ts'
+import { faultHook } from './faultInjection.ts'
 import { loadBatch } from './loader.ts'
 import { createClickHouseWriter } from './steps/insertRows.ts'
 import { routeForTopic } from './steps/mapTelemetryRows.ts'
@@ -28,7 +29,8 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
   const kafka = createKafka(config.kafka, log)
   const dlqProducer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner })
   await dlqProducer.connect()
-  const writer = createClickHouseWriter(clickhouse)
+  const fault = faultHook(config.consumer.faultInjection, log.warn)
+  const writer = createClickHouseWriter(clickhouse, fault)
   const deadLetters = createKafkaDeadLetterSink(dlqProducer, config.consumer.deadLetterTopic)
 
   const source = startKafkaSource(
@@ -47,6 +49,7 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
         shouldContinue: batch.stillOwned,
         heartbeat: batch.heartbeat,
         commit: batch.commit,
+        fault,
       })
       if (result.status === 'committed') {
         const m = batch.messages[0]!

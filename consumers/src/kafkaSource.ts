@@ -43,8 +43,8 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
       maxWaitTimeInMs: config.batchMaxWaitMs,
       minBytes: config.fetchMinBytes,
       maxBytesPerPartition: 4 * 1024 * 1024,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: config.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, Math.floor(config.sessionTimeoutMs / 3)),
       allowAutoTopicCreation: false,
     })
     await c.connect()
@@ -72,14 +72,26 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
         value: m.value,
         headers: headersAsStrings(m.headers),
       }))
+      // Set when the broker says this member is no longer in the group (e.g. its session expired while the
+      // broker was frozen): retrying cannot help, the batch must be given up so kafkajs can re-join.
+      let lostMembership = false
+      const watch = async (call: () => Promise<void>) => {
+        try {
+          await call()
+        } catch (err) {
+          if (isMembershipError(err)) lostMembership = true
+          throw err
+        }
+      }
       const result = await handle({
         messages,
-        stillOwned: () => isRunning() && !isStale() && !stopping,
-        heartbeat,
-        commit: async (nextOffset) => {
-          await c.commitOffsets([{ topic, partition, offset: nextOffset }])
-          resolveOffset(chunk[chunk.length - 1]!.offset)
-        },
+        stillOwned: () => isRunning() && !isStale() && !stopping && !lostMembership,
+        heartbeat: () => watch(heartbeat),
+        commit: (nextOffset) =>
+          watch(async () => {
+            await c.commitOffsets([{ topic, partition, offset: nextOffset }])
+            resolveOffset(chunk[chunk.length - 1]!.offset)
+          }),
       })
       if (result === 'abandoned') return
       await heartbeat()
@@ -126,6 +138,17 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
       await admin.disconnect()
     },
   }
+}
+
+const MEMBERSHIP_ERRORS = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID'])
+
+/** A kafkajs error (or one it wraps) saying this member's view of the group is out of date. */
+export function isMembershipError(err: unknown): boolean {
+  for (let e = err as { type?: string; originalError?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (typeof e.type === 'string' && MEMBERSHIP_ERRORS.has(e.type)) return true
+    e = (e.originalError ?? e.cause) as typeof e
+  }
+  return false
 }
 
 function headersAsStrings(headers: Record<string, unknown> | undefined): Record<string, string> {

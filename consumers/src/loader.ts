@@ -5,6 +5,7 @@
 // collapses the replayed rows (same backend_id, same sorting key), so query results count each once.
 import { errorMessage, type Logger } from '../../common/logger.ts'
 import type { DeadLetter, DeadLetterSink, InboundMessage } from './deadLetter.ts'
+import type { FaultHook } from './faultInjection.ts'
 import { InsertError, type RowWriter } from './steps/insertRows.ts'
 import { mapEventRow } from './steps/mapEventRows.ts'
 
@@ -22,6 +23,8 @@ export type LoaderDeps = {
   heartbeat: () => Promise<void>
   /** commit `nextOffset` (last loaded offset + 1) for the batch's partition */
   commit: (nextOffset: string) => Promise<void>
+  /** test-only crash points (FAULT_INJECT); absent in unit tests and production */
+  fault?: FaultHook
 }
 
 export type BatchResult =
@@ -41,9 +44,11 @@ export async function loadBatch(messages: InboundMessage[], deps: LoaderDeps): P
     else dead.push({ message, stage: 'map', reason: mapped.reason })
   }
 
+  deps.fault?.('before-insert')
   const refused = await insertIsolatingBadRows(rows, deps)
   if (refused === 'abandoned') return { status: 'abandoned' }
   dead.push(...refused)
+  deps.fault?.('after-insert')
 
   if (dead.length > 0) {
     const sent = await retrying('dead-letter', () => deps.deadLetters.send(dead), deps)
@@ -57,7 +62,9 @@ export async function loadBatch(messages: InboundMessage[], deps: LoaderDeps): P
   }
 
   const nextOffset = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString()
-  const committed = await retrying('commit', () => deps.commit(nextOffset), deps)
+  // Everything is loaded: commit even if a shutdown began meanwhile (one try), so a clean stop does not
+  // replay the batch. If the partition moved to another member the commit is refused; nothing is lost.
+  const committed = await retrying('commit', () => deps.commit(nextOffset), deps, { firstTryEvenIfStopping: true })
   if (committed === 'abandoned') return { status: 'abandoned' }
   return { status: 'committed', inserted: rows.length - refused.length, deadLettered: dead.length, nextOffset }
 }
@@ -99,10 +106,10 @@ async function insertIsolatingBadRows(rows: Mapped[], deps: LoaderDeps): Promise
   return [...left, ...right]
 }
 
-async function retrying(what: string, attempt: () => Promise<void>, deps: LoaderDeps): Promise<'done' | 'abandoned'> {
+async function retrying(what: string, attempt: () => Promise<void>, deps: LoaderDeps, opts: { firstTryEvenIfStopping?: boolean } = {}): Promise<'done' | 'abandoned'> {
   let delay = 200
   for (let tries = 1; ; tries++) {
-    if (!deps.shouldContinue()) return 'abandoned'
+    if (!deps.shouldContinue() && !(tries === 1 && opts.firstTryEvenIfStopping)) return 'abandoned'
     try {
       await attempt()
       if (tries > 1) deps.log.info(`${what} succeeded after retries`, { tries })

@@ -51,6 +51,27 @@ describe('loadBatch: map → insert → dead-letter → commit', () => {
     expect(h.events).toEqual(['insert 2', 'commit 7'])
   })
 
+  it('commits a batch it already inserted when a shutdown began during the insert (one try)', async () => {
+    let stopping = false
+    const h = harness({ insert: async () => void (stopping = true), stillOwned: () => !stopping })
+    let commitTries = 0
+    h.deps.commit = async (next) => {
+      commitTries++
+      h.events.push(`commit ${next}`)
+    }
+    expect(await loadBatch([msg(5, valid(1))], h.deps)).toMatchObject({ status: 'committed', nextOffset: '6' })
+    expect(h.events).toEqual(['insert 1', 'commit 6'])
+    // a refused commit is not retried once the batch is no longer ours
+    h.deps.commit = async () => {
+      commitTries++
+      throw new Error('The coordinator is not aware of this member')
+    }
+    commitTries = 0
+    stopping = false
+    expect(await loadBatch([msg(7, valid(2))], h.deps)).toEqual({ status: 'abandoned' })
+    expect(commitTries).toBe(1)
+  })
+
   it('dead-letters unmappable messages and still moves the partition on', async () => {
     const h = harness()
     const r = await loadBatch([msg(1, valid(1)), msg(2, 'garbage'), msg(3, null)], h.deps)

@@ -1,5 +1,6 @@
 // Insert step of the loader, behind a small interface so unit tests can replace ClickHouse.
 import type { ClickHouseClient } from '@clickhouse/client'
+import { noFaults, type FaultHook } from '../faultInjection.ts'
 
 export interface RowWriter {
   /** Resolves only when ClickHouse has accepted every row; rejects with InsertError otherwise. */
@@ -18,18 +19,38 @@ export class InsertError extends Error {
 // Server error codes that mean "this data is wrong", as opposed to "the server is unwell".
 const DATA_ERROR_CODES = new Set([6, 25, 26, 27, 32, 33, 38, 41, 53, 69, 70, 72, 117, 131, 321, 376, 377])
 
-export function createClickHouseWriter(client: ClickHouseClient): RowWriter {
+export function createClickHouseWriter(client: ClickHouseClient, fault: FaultHook = noFaults): RowWriter {
   return {
     async insert(table, rows) {
       try {
+        // wait_end_of_query: ClickHouse answers only once the whole insert is done, so an error found late
+        // (the last rows, the final write) comes back as an error status, never after a 200 has started.
         // The column list is explicit so columns the rows leave out get their DEFAULT (inserted_at = now()):
         // ClickHouse 18.16 fills omitted JSONEachRow fields with zero values otherwise.
         const columns = Object.keys(rows[0] ?? {}) as [string, ...string[]]
-        await client.insert({ table, values: rows, format: 'JSONEachRow', ...(columns.length ? { columns } : {}) })
+        const inserting = client.insert({ table, values: rows, format: 'JSONEachRow', ...(columns.length ? { columns } : {}), clickhouse_settings: { wait_end_of_query: 1 } })
+        if (fault !== noFaults) {
+          // test-only crash point: the insert is on the wire, its answer not yet read
+          inserting.catch(() => {})
+          await new Promise((r) => setTimeout(r, 2))
+          fault('during-insert')
+        }
+        await inserting
       } catch (err) {
-        const code = Number((err as { code?: string }).code)
-        throw new InsertError((err as Error).message, DATA_ERROR_CODES.has(code))
+        throw new InsertError((err as Error).message, DATA_ERROR_CODES.has(serverErrorCode(err)))
       }
     },
   }
+}
+
+/**
+ * ClickHouse's error code. @clickhouse/client parses it only from the current message format
+ * ("Code: 27. DB::Exception: ..."); ClickHouse 18.16 writes "Code: 27, e.displayText() = ...", so the
+ * message is read too (without this, refused rows were retried forever on 18.16 instead of isolated).
+ */
+export function serverErrorCode(err: unknown): number {
+  const fromClient = Number((err as { code?: string }).code)
+  if (Number.isInteger(fromClient) && fromClient > 0) return fromClient
+  const m = /^Code: (\d+)[.,]/.exec((err as Error)?.message ?? '')
+  return m ? Number(m[1]) : NaN
 }

@@ -15,7 +15,12 @@ export function mapEventRow(value: Buffer | null): MapOutcome {
   }
   const parsed = enrichedEventSchema.safeParse(json)
   if (!parsed.success) return { ok: false, reason: `value does not match the event schema: ${describeIssues(parsed.error)}` }
-  return { ok: true, row: toEventRow(parsed.data) }
+  try {
+    return { ok: true, row: toEventRow(parsed.data) }
+  } catch (err) {
+    // e.g. a time beyond what Date can represent (> year 275760): JS refuses it, so dead-letter it
+    return { ok: false, reason: `value cannot be mapped to a row: ${(err as Error).message}` }
+  }
 }
 
 export function toEventRow(e: EnrichedEvent): EventRow {

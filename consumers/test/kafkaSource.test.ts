@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest'
+import { KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs'
+import { isMembershipError } from '../src/kafkaSource.ts'
+
+const protocolError = (type: string) => Object.assign(new KafkaJSProtocolError(type), { type })
+
+describe('isMembershipError: when a batch must be given up so the consumer can re-join', () => {
+  it.each([
+    ['member unknown (session expired)', protocolError('UNKNOWN_MEMBER_ID'), true],
+    ['stale generation', protocolError('ILLEGAL_GENERATION'), true],
+    ['rebalance in progress', protocolError('REBALANCE_IN_PROGRESS'), true],
+    ['wrapped after retries', new KafkaJSNumberOfRetriesExceeded(protocolError('UNKNOWN_MEMBER_ID'), { retryCount: 5, retryTime: 100 }), true],
+    ['coordinator moved (transient: retry)', protocolError('NOT_COORDINATOR'), false],
+    ['network error', new Error('connect ECONNREFUSED'), false],
+  ])('%s', (_name, err, expected) => {
+    expect(isMembershipError(err)).toBe(expected)
+  })
+})
