@@ -82,6 +82,9 @@ const envSchema = z.object({
   CONSUMER_MIGRATE_ON_START: bool(true),
   CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000),
 
+  // Share of uploads the pipeline traces itself (0 = off, 1 = all); a caller's sampled traceparent is honoured.
+  SELF_TRACE_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(0),
+
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   // Test-only (tests/faults): the consumer SIGKILLs itself at a crash point of its n-th batch.
   FAULT_INJECT: z
@@ -169,6 +172,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sessionTimeoutMs: e.CONSUMER_SESSION_TIMEOUT_MS,
       faultInjection: parseFaultInjection(e.FAULT_INJECT),
     },
+    selfTrace: { sampleRatio: e.SELF_TRACE_SAMPLE_RATIO, topicTemplate: e.TOPIC_TEMPLATE },
     log: { level: e.LOG_LEVEL },
   }
 }

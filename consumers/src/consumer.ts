@@ -11,6 +11,8 @@ import { faultHook } from './faultInjection.ts'
 import { loadBatch } from './loader.ts'
 import { createClickHouseWriter } from './steps/insertRows.ts'
 import { routeForTopic } from './steps/mapTelemetryRows.ts'
+import { createSelfTracer, nowNs } from '../../common/selfTrace.ts'
+import { recordLoadSpans } from './traceLoad.ts'
 
 export type RunningConsumer = { stop: () => Promise<void> }
 
@@ -32,6 +34,13 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
   const fault = faultHook(config.consumer.faultInjection, log.warn)
   const writer = createClickHouseWriter(clickhouse, fault)
   const deadLetters = createKafkaDeadLetterSink(dlqProducer, config.consumer.deadLetterTopic)
+  // the consumer's own spans go straight to the spans topic through its producer (acks=-1)
+  const selfTracer = createSelfTracer({
+    config: config.selfTrace,
+    service: 'telemetry-consumer',
+    send: async (topic, messages) => void (await dlqProducer.send({ topic, acks: -1, messages })),
+    onError: log.warn,
+  })
 
   const source = startKafkaSource(
     kafka,
@@ -39,6 +48,7 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
     async (batch) => {
       // one topic per batch: its category picks the table and row mapper (schemas/telemetryTypes.ts)
       const route = routeForTopic(config.consumer.topicTemplate, batch.messages[0]!.topic)
+      const startNs = nowNs()
       const result = await loadBatch(batch.messages, {
         writer,
         deadLetters,
@@ -52,6 +62,7 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
         fault,
       })
       if (result.status === 'committed') {
+        recordLoadSpans(selfTracer, batch.messages, { table: route.table, startNs, endNs: nowNs(), inserted: result.inserted, deadLettered: result.deadLettered })
         const m = batch.messages[0]!
         log.debug('batch loaded', { topic: m.topic, partition: m.partition, inserted: result.inserted, dead_lettered: result.deadLettered, next_offset: result.nextOffset })
       }
@@ -66,6 +77,7 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
     /** Stop fetching; the batch in flight is finished or abandoned uncommitted; then close connections. */
     async stop() {
       await source.stop()
+      await selfTracer.close()
       await dlqProducer.disconnect()
       await clickhouse.close()
     },

@@ -18,13 +18,16 @@ import { batchRoute } from './routes/batch.ts'
 import { otlpRoute } from './routes/otlp.ts'
 import { typeForCategory } from '../../schemas/telemetryTypes.ts'
 import { envelopeError } from './steps/buildResponse.ts'
-import { continueOrStartTrace, type TraceContext } from './traceparent.ts'
+import { continueOrStartTrace, withSampledFlag, type TraceContext } from './traceparent.ts'
+import { noSelfTracer, sampleRequest, type SelfTracer } from '../../common/selfTrace.ts'
 
 export type GatewayEnv = {
   Variables: {
     requestId: string
     clientIp: string
     trace: TraceContext
+    /** whether the gateway records its own spans for this request (SELF_TRACE_SAMPLE_RATIO) */
+    selfTraced: boolean
     summary: Record<string, unknown>
     /** Set by requireWriteKey: the verified key and the app it may write (absent when auth is off and no key came). */
     writeScope?: WriteScope
@@ -44,6 +47,8 @@ export type GatewayDeps = {
   geo: GeoLookup
   metrics: GatewayMetrics
   log: Logger
+  /** Records the gateway's own spans (absent: none). */
+  selfTracer?: SelfTracer
   /** Set during shutdown: readiness fails and connections are closed after their response. */
   isDraining?: () => boolean
 }
@@ -52,6 +57,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
 export function createApp(deps: GatewayDeps) {
   const { config, metrics, log, producer } = deps
+  const selfTracer = deps.selfTracer ?? noSelfTracer
   const trusted = new Set(config.trustedProxies)
   const app = new Hono<GatewayEnv>()
 
@@ -62,7 +68,16 @@ export function createApp(deps: GatewayDeps) {
     const requestId = given && REQUEST_ID.test(given) ? given : uuidv7()
     c.set('requestId', requestId)
     c.set('clientIp', resolveClientAddress(peerAddress(c), c.req.header('x-forwarded-for'), trusted))
-    c.set('trace', continueOrStartTrace(c.req.header('traceparent')))
+    const trace = continueOrStartTrace(c.req.header('traceparent'))
+    if (selfTracer.enabled) {
+      // the decision travels downstream as the traceparent's sampled flag; the consumer follows it
+      const sampled = sampleRequest(trace.traceId, trace.parentSpanId === null ? null : trace.flags, selfTracer.sampleRatio)
+      c.set('trace', withSampledFlag(trace, sampled))
+      c.set('selfTraced', sampled)
+    } else {
+      c.set('trace', trace)
+      c.set('selfTraced', false)
+    }
     try {
       await next()
     } finally {

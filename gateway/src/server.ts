@@ -10,6 +10,7 @@ import { createKafkaEventProducer } from './eventProducer.ts'
 import { createGeoLookup } from './geo.ts'
 import { createGatewayMetrics } from './metrics.ts'
 import { envelopeError } from './steps/buildResponse.ts'
+import { createSelfTracer } from '../../common/selfTrace.ts'
 
 export type RunningGateway = { port: number; url: string; stop: () => Promise<void>; reloadWriteKeys: () => boolean }
 
@@ -29,6 +30,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     log.warn('auth is required but there is no write key: every ingest request will be answered 401 (create one with npm run keys -- create <app_id>)', { file: config.auth.keysFile })
   }
   const producer = createKafkaEventProducer(config.kafka, log, config.gateway.produceTimeoutMs)
+  // the gateway's own spans go straight to the spans topic through its producer (acks=-1), never over HTTP
+  const selfTracer = createSelfTracer({ config: config.selfTrace, service: 'telemetry-gateway', send: (topic, messages) => producer.send(topic, messages), onError: log.warn })
   let draining = false
   const metrics = createGatewayMetrics()
   const app = createApp({
@@ -40,6 +43,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     geo: createGeoLookup(),
     metrics,
     log,
+    selfTracer,
     isDraining: () => draining,
   })
   // Admission control: beyond GATEWAY_MAX_IN_FLIGHT uploads in this process, answer 503 with Retry-After at
@@ -67,7 +71,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
   server.requestTimeout = config.gateway.requestTimeoutMs
   server.headersTimeout = Math.min(config.gateway.requestTimeoutMs, 20_000)
   const port = (server.address() as AddressInfo).port
-  log.info('listening', { host: config.gateway.host, port, kafka: config.kafka.brokers.join(','), topic_template: config.gateway.topicTemplate, auth_required: config.auth.required, active_keys: writeKeys.count(), dev_key: config.auth.devKey !== undefined, ip_anonymization: config.gateway.ipAnonymization })
+  log.info('listening', { host: config.gateway.host, port, kafka: config.kafka.brokers.join(','), topic_template: config.gateway.topicTemplate, auth_required: config.auth.required, active_keys: writeKeys.count(), dev_key: config.auth.devKey !== undefined, ip_anonymization: config.gateway.ipAnonymization, self_trace_sample_ratio: config.selfTrace.sampleRatio })
 
   // Connect eagerly so the first request does not pay for it; failures are retried per request.
   void producer.isReady().then((ok) => log.info('kafka producer', { ready: ok }))
@@ -86,6 +90,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       await Promise.race([closed, grace])
       server.closeAllConnections()
       writeKeys.close()
+      await selfTracer.close()
       await producer.close()
     },
   }

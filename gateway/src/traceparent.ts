@@ -24,3 +24,9 @@ export function continueOrStartTrace(header: string | undefined | null): TraceCo
   const spanId = randomHexId(8)
   return { traceId, parentSpanId: valid ? m[3]! : null, spanId, flags, traceparent: `00-${traceId}-${spanId}-${flags}` }
 }
+
+/** The same context with its outgoing sampled flag set to the self-trace decision (downstream follows it). */
+export function withSampledFlag(trace: TraceContext, sampled: boolean): TraceContext {
+  const flags = ((parseInt(trace.flags, 16) & ~1) | (sampled ? 1 : 0)).toString(16).padStart(2, '0')
+  return { ...trace, flags, traceparent: `00-${trace.traceId}-${trace.spanId}-${flags}` }
+}

@@ -18,6 +18,7 @@ import { checkEnvelope, splitAndValidate, splitAndValidateItems } from '../steps
 import { typeForCategory } from '../../../schemas/telemetryTypes.ts'
 import type { GatewayEnv } from '../app.ts'
 import { ANY_APP } from '../auth/writeKeys.ts'
+import { noSelfTracer, type RecordingSpan, type SelfTracer } from '../../../common/selfTrace.ts'
 
 export type BatchDeps = {
   config: GatewayConfig
@@ -26,15 +27,40 @@ export type BatchDeps = {
   geo: GeoLookup
   metrics: GatewayMetrics
   log: Logger
+  selfTracer?: SelfTracer
 }
+
+/** The request's self-trace spans: a server span and one child per step (no-ops when not sampled). */
+type StepSpans = { child(name: string): RecordingSpan | null }
 
 export function batchRoute(deps: BatchDeps) {
   const { config, limits, producer, geo, metrics, log } = deps
+  const selfTracer = deps.selfTracer ?? noSelfTracer
   return async (c: Context<GatewayEnv>) => {
+    if (!c.get('selfTraced')) return handle(c, { child: () => null })
+    // The server span's id is the gateway span id already written in the Kafka traceparent.
+    const trace = c.get('trace')
+    const requestId = c.get('requestId')
+    const server = selfTracer.startSpan({ name: 'POST /v1/batch', kind: 'server', traceId: trace.traceId, spanId: trace.spanId, parentSpanId: trace.parentSpanId, requestId })
+    const steps: StepSpans = { child: (name) => selfTracer.startSpan({ name, traceId: trace.traceId, parentSpanId: server.spanId, requestId }) }
+    try {
+      const res = await handle(c, steps)
+      server.setAttributes({ 'http.route': '/v1/batch', 'http.response.status_code': res.status })
+      server.end(res.status >= 500 ? { error: `HTTP ${res.status}` } : {})
+      return res
+    } catch (err) {
+      server.end({ error: (err as Error).message })
+      throw err
+    }
+  }
+
+  async function handle(c: Context<GatewayEnv>, spans: StepSpans) {
     const receivedAt = Date.now()
     metrics.uploads.inc({ type: 'all_upload' })
 
+    const decodeSpan = spans.child('decode')
     const decoded = await decodeBody(c.req.raw, limits)
+    decodeSpan?.end(decoded.ok ? {} : { error: decoded.message })
     if (!decoded.ok) return c.json(envelopeError(decoded.message), decoded.status)
 
     const checked = checkEnvelope(decoded.json, limits)
@@ -58,17 +84,30 @@ export function batchRoute(deps: BatchDeps) {
     const type = typeForCategory(meta.category)
     let enriched: Array<EnrichOutcome | ItemEnrichOutcome>
     let produced: ProduceResult
+    const step = <T>(name: string, run: () => T, attributes: (result: T) => Record<string, number | string>): T => {
+      const span = spans.child(name)
+      const result = run()
+      span?.setAttributes(attributes(result))
+      span?.end()
+      return result
+    }
+    const okCount = (outcomes: { ok: boolean }[]) => outcomes.filter((o) => o.ok).length
+    let producing: RecordingSpan | null = null
     if (type) {
-      const validated = splitAndValidateItems(data, type, limits)
-      const items = enrichItems(validated, type, { requestId: c.get('requestId'), receivedAt, appId: meta.app_id })
+      const validated = step('validate', () => splitAndValidateItems(data, type, limits), (v) => ({ 'telemetry.category': meta.category, 'telemetry.items': data.length, 'telemetry.valid': okCount(v) }))
+      const items = step('enrich', () => enrichItems(validated, type, { requestId: c.get('requestId'), receivedAt, appId: meta.app_id }), (v) => ({ 'telemetry.enriched': okCount(v) }))
+      producing = spans.child('produce')
       produced = await produceItems(producer, type, items, produceContext)
       enriched = items
     } else {
-      const validated = splitAndValidate(data, limits)
-      const events = enrichEvents(validated, { requestId: c.get('requestId'), receivedAt, clientIp: c.get('clientIp'), meta, maxFutureMs: config.maxFutureMs, ipAnonymization: config.ipAnonymization }, geo)
+      const validated = step('validate', () => splitAndValidate(data, limits), (v) => ({ 'telemetry.category': meta.category, 'telemetry.items': data.length, 'telemetry.valid': okCount(v) }))
+      const events = step('enrich', () => enrichEvents(validated, { requestId: c.get('requestId'), receivedAt, clientIp: c.get('clientIp'), meta, maxFutureMs: config.maxFutureMs, ipAnonymization: config.ipAnonymization }, geo), (v) => ({ 'telemetry.enriched': okCount(v) }))
+      producing = spans.child('produce')
       produced = await produceAccepted(producer, events, produceContext)
       enriched = events
     }
+    if (produced.status !== 'nothing-to-send') producing?.setAttributes({ 'messaging.destination.name': produced.topic, ...(produced.status === 'acknowledged' ? { 'messaging.batch.message_count': produced.count } : {}) })
+    producing?.end(produced.status === 'unavailable' ? { error: `kafka produce failed: ${produced.error}` } : {})
     if (produced.status !== 'nothing-to-send') {
       metrics.produceDuration.observe({ outcome: produced.status }, produced.durationMs / 1000)
     }
