@@ -6,6 +6,7 @@ import { enrichedEventSchema } from '../../schemas/event.ts'
 import { typeForCategory } from '../../schemas/telemetryTypes.ts'
 import type { BatchResponse } from '../src/steps/buildResponse.ts'
 import { postBatch, RecordingProducer, testApp } from './fakes.ts'
+import { createSelfTracer } from '../../common/selfTrace.ts'
 
 const json = async (r: Response) => (await r.json()) as BatchResponse
 
@@ -175,5 +176,49 @@ describe('operational endpoints', () => {
     const res = await app.request('/v2/nothing')
     expect(res.status).toBe(404)
     expect((await json(res)).code).toBe(2)
+  })
+})
+
+describe('POST /v1/batch: self-tracing', () => {
+  const selfTraced = (ratio: number) => {
+    const spans: Record<string, unknown>[] = []
+    const selfTracer = createSelfTracer({ config: { sampleRatio: ratio, topicTemplate: 'telemetry.{category}' }, service: 'telemetry-gateway', send: async (_t, m) => void spans.push(...m.map((x) => JSON.parse(x.value) as Record<string, unknown>)), flushMs: 60_000 })
+    return { spans, selfTracer }
+  }
+
+  it('records the request span (the Kafka traceparent span) under the caller, with decode/validate/enrich/produce children', async () => {
+    const { spans, selfTracer } = selfTraced(1)
+    const { app, producer } = testApp({ selfTracer })
+    const res = await postBatch(app, minimal, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })
+    expect(res.status).toBe(200)
+    await selfTracer.close()
+    const gatewaySpan = producer.sent[0]!.messages[0]!.headers.traceparent!.split('-')[2]
+    const server = spans.find((s) => s.name === 'POST /v1/batch')!
+    expect(server).toMatchObject({ trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: gatewaySpan, parent_span_id: '00f067aa0ba902b7', kind: 'server', status_code: 'unset' })
+    expect(spans.filter((s) => s.parent_span_id === gatewaySpan).map((s) => s.name)).toEqual(['decode', 'validate', 'enrich', 'produce'])
+    expect(spans.find((s) => s.name === 'produce')!.attributes).toMatchObject({ 'messaging.destination.name': 'telemetry.web', 'messaging.batch.message_count': 1 })
+  })
+
+  it('marks produce and the request span as errors when Kafka fails', async () => {
+    const { spans, selfTracer } = selfTraced(1)
+    const producer = new RecordingProducer()
+    producer.failWith = new Error('broker down')
+    const { app } = testApp({ selfTracer, producer })
+    expect((await postBatch(app, minimal)).status).toBe(503)
+    await selfTracer.close()
+    expect(spans.find((s) => s.name === 'produce')).toMatchObject({ status_code: 'error', status_message: 'kafka produce failed: broker down' })
+    expect(spans.find((s) => s.name === 'POST /v1/batch')).toMatchObject({ status_code: 'error', parent_span_id: '' })
+  })
+
+  it.each([
+    ['the caller sampled (01) at ratio 1e-9: traced, flag 01', '01', 1e-9, 5, '01'],
+    ['off (ratio 0): nothing recorded, the caller flag passed on', '00', 0, 0, '00'],
+  ])('%s', async (_label, flag, ratio, spanCount, outFlag) => {
+    const { spans, selfTracer } = selfTraced(ratio)
+    const { app, producer } = testApp({ selfTracer })
+    await postBatch(app, minimal, { traceparent: `00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-${flag}` })
+    await selfTracer.close()
+    expect(spans.length).toBe(spanCount)
+    expect(producer.sent[0]!.messages[0]!.headers.traceparent!.endsWith(`-${outFlag}`)).toBe(true)
   })
 })

@@ -7,6 +7,7 @@ import { createVerifier, type WriteKeyRecord, type WriteKeyVerifier } from '../s
 import type { EventProducer, OutgoingMessage } from '../src/eventProducer.ts'
 import { createGeoLookup } from '../src/geo.ts'
 import { createGatewayMetrics } from '../src/metrics.ts'
+import type { SelfTracer } from '../../common/selfTrace.ts'
 
 export class RecordingProducer implements EventProducer {
   sent: { topic: string; messages: OutgoingMessage[] }[] = []
@@ -31,7 +32,7 @@ export function testConfig(env: Record<string, string> = {}) {
   return loadConfig({ PRODUCE_TIMEOUT_MS: '200', DEV_WRITE_KEY: TEST_DEV_KEY, WRITE_KEYS_FILE: '/nonexistent/keys.json', ...env })
 }
 
-export function testApp(opts: { producer?: RecordingProducer; env?: Record<string, string>; limits?: Partial<Limits>; keys?: WriteKeyRecord[]; verifyWriteKey?: WriteKeyVerifier } = {}) {
+export function testApp(opts: { producer?: RecordingProducer; env?: Record<string, string>; limits?: Partial<Limits>; keys?: WriteKeyRecord[]; verifyWriteKey?: WriteKeyVerifier; selfTracer?: SelfTracer } = {}) {
   const config = testConfig(opts.env)
   const producer = opts.producer ?? new RecordingProducer()
   const lines: string[] = []
@@ -45,6 +46,7 @@ export function testApp(opts: { producer?: RecordingProducer; env?: Record<strin
     geo: createGeoLookup(),
     metrics,
     log: createLogger('gateway', 'info', (l) => lines.push(l)),
+    ...(opts.selfTracer ? { selfTracer: opts.selfTracer } : {}),
   })
   return { app, producer, config, metrics, logLines: lines }
 }
