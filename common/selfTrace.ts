@@ -106,6 +106,7 @@ export type SelfTracerOptions = {
 export const SELF_TRACE_MAX_BUFFERED = 10_000
 const FLUSH_AT = 500
 const FLUSH_MS = 1_000
+const CLOSE_WAIT_MS = 5_000
 
 export function createSelfTracer(opts: SelfTracerOptions): SelfTracer {
   const maxBuffered = opts.maxBuffered ?? SELF_TRACE_MAX_BUFFERED
@@ -193,7 +194,8 @@ export function createSelfTracer(opts: SelfTracerOptions): SelfTracer {
     flush,
     async close() {
       if (timer) clearInterval(timer)
-      await flush()
+      // a stop must not wait on an unreachable broker for long: what is not acknowledged by then is lost
+      await Promise.race([flush(), new Promise<void>((r) => setTimeout(r, CLOSE_WAIT_MS).unref())])
     },
   }
 }

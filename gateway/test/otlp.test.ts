@@ -10,6 +10,7 @@ import { typeForCategory } from '../../schemas/telemetryTypes.ts'
 import { decodeResponse, decodeStatus } from '../src/otlp/otlpProto.ts'
 import { otlpToItems } from '../src/otlp/otlpToItems.ts'
 import { RecordingProducer, TEST_DEV_KEY, testApp } from './fakes.ts'
+import { createSelfTracer } from '../../common/selfTrace.ts'
 
 const categoryOf = { traces: 'spans', metrics: 'metrics', logs: 'logs' } as const
 const rejectedKey = { traces: 'rejectedSpans', metrics: 'rejectedDataPoints', logs: 'rejectedLogRecords' } as const
@@ -191,5 +192,19 @@ describe('OTLP and write keys', () => {
     const res = await app.request('/v1/traces', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans":[]}' })
     expect(res.status).toBe(401)
     expect(producer.sent).toEqual([])
+  })
+})
+
+describe('OTLP routes: self-tracing', () => {
+  it.each(otlpExamples().map((e) => [e.signal, e] as const))('POST /v1/%s records the request span with decode/validate/enrich/produce children', async (signal, example) => {
+    const spans: Record<string, unknown>[] = []
+    const selfTracer = createSelfTracer({ config: { sampleRatio: 1, topicTemplate: 'telemetry.{category}' }, service: 'telemetry-gateway', send: async (_t, m) => void spans.push(...m.map((x) => JSON.parse(x.value) as Record<string, unknown>)), flushMs: 60_000 })
+    const { app, producer } = testApp({ selfTracer })
+    const res = await post(app, `/v1/${signal}`, JSON.stringify(example.request), { 'content-type': 'application/json', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })
+    expect(res.status).toBe(200)
+    await selfTracer.close()
+    const gatewaySpan = producer.sent[0]!.messages[0]!.headers.traceparent!.split('-')[2]
+    expect(spans.find((s) => s.span_id === gatewaySpan)).toMatchObject({ name: `POST /v1/${signal}`, parent_span_id: '00f067aa0ba902b7', kind: 'server' })
+    expect(spans.filter((s) => s.parent_span_id === gatewaySpan).map((s) => s.name)).toEqual(['decode', 'validate', 'enrich', 'produce'])
   })
 })

@@ -18,7 +18,8 @@ import { checkEnvelope, splitAndValidate, splitAndValidateItems } from '../steps
 import { typeForCategory } from '../../../schemas/telemetryTypes.ts'
 import type { GatewayEnv } from '../app.ts'
 import { ANY_APP } from '../auth/writeKeys.ts'
-import { noSelfTracer, type RecordingSpan, type SelfTracer } from '../../../common/selfTrace.ts'
+import type { RecordingSpan, SelfTracer } from '../../../common/selfTrace.ts'
+import { traceRequest, type StepSpans } from '../selfTraceRequest.ts'
 
 export type BatchDeps = {
   config: GatewayConfig
@@ -30,29 +31,10 @@ export type BatchDeps = {
   selfTracer?: SelfTracer
 }
 
-/** The request's self-trace spans: a server span and one child per step (no-ops when not sampled). */
-type StepSpans = { child(name: string): RecordingSpan | null }
-
 export function batchRoute(deps: BatchDeps) {
   const { config, limits, producer, geo, metrics, log } = deps
-  const selfTracer = deps.selfTracer ?? noSelfTracer
-  return async (c: Context<GatewayEnv>) => {
-    if (!c.get('selfTraced')) return handle(c, { child: () => null })
-    // The server span's id is the gateway span id already written in the Kafka traceparent.
-    const trace = c.get('trace')
-    const requestId = c.get('requestId')
-    const server = selfTracer.startSpan({ name: 'POST /v1/batch', kind: 'server', traceId: trace.traceId, spanId: trace.spanId, parentSpanId: trace.parentSpanId, requestId })
-    const steps: StepSpans = { child: (name) => selfTracer.startSpan({ name, traceId: trace.traceId, parentSpanId: server.spanId, requestId }) }
-    try {
-      const res = await handle(c, steps)
-      server.setAttributes({ 'http.route': '/v1/batch', 'http.response.status_code': res.status })
-      server.end(res.status >= 500 ? { error: `HTTP ${res.status}` } : {})
-      return res
-    } catch (err) {
-      server.end({ error: (err as Error).message })
-      throw err
-    }
-  }
+  // self-tracing (SELF_TRACE_SAMPLE_RATIO): the request span and one span per step, when sampled
+  return (c: Context<GatewayEnv>) => traceRequest(c, deps.selfTracer, '/v1/batch', (spans) => handle(c, spans))
 
   async function handle(c: Context<GatewayEnv>, spans: StepSpans) {
     const receivedAt = Date.now()
@@ -84,13 +66,7 @@ export function batchRoute(deps: BatchDeps) {
     const type = typeForCategory(meta.category)
     let enriched: Array<EnrichOutcome | ItemEnrichOutcome>
     let produced: ProduceResult
-    const step = <T>(name: string, run: () => T, attributes: (result: T) => Record<string, number | string>): T => {
-      const span = spans.child(name)
-      const result = run()
-      span?.setAttributes(attributes(result))
-      span?.end()
-      return result
-    }
+    const step = spans.step
     const okCount = (outcomes: { ok: boolean }[]) => outcomes.filter((o) => o.ok).length
     let producing: RecordingSpan | null = null
     if (type) {

@@ -18,6 +18,8 @@ import { decodeOtlp, type OtlpEncoding } from '../steps/decodeOtlp.ts'
 import { enrichItems } from '../steps/enrichItems.ts'
 import { produceItems } from '../steps/produceAccepted.ts'
 import { splitAndValidateItems, type Rejected } from '../steps/splitAndValidate.ts'
+import type { SelfTracer } from '../../../common/selfTrace.ts'
+import { traceRequest, type StepSpans } from '../selfTraceRequest.ts'
 
 export type OtlpDeps = {
   config: GatewayConfig
@@ -25,6 +27,7 @@ export type OtlpDeps = {
   producer: EventProducer
   metrics: GatewayMetrics
   log: Logger
+  selfTracer?: SelfTracer
 }
 
 // gRPC status codes carried by google.rpc.Status
@@ -34,9 +37,14 @@ const UNAVAILABLE = 14
 
 export function otlpRoute(kind: SignalKind, type: TelemetryType, deps: OtlpDeps) {
   const { config, limits, producer, metrics, log } = deps
-  return async (c: Context<GatewayEnv>) => {
+  // self-tracing (SELF_TRACE_SAMPLE_RATIO): the request span and one span per step, when sampled
+  return (c: Context<GatewayEnv>) => traceRequest(c, deps.selfTracer, `/v1/${kind}`, (spans) => handle(c, spans))
+
+  async function handle(c: Context<GatewayEnv>, spans: StepSpans) {
     const receivedAt = Date.now()
+    const decodeSpan = spans.child('decode')
     const decoded = await decodeOtlp(c.req.raw, kind, limits)
+    decodeSpan?.end(decoded.ok ? {} : { error: decoded.message })
     if (!decoded.ok) return status(c, decoded.status, decoded.status === 413 ? RESOURCE_EXHAUSTED : INVALID_ARGUMENT, decoded.message, decoded.encoding)
     const { encoding } = decoded
 
@@ -48,19 +56,26 @@ export function otlpRoute(kind: SignalKind, type: TelemetryType, deps: OtlpDeps)
 
     // items OTLP could not even map are refused as invalid; the others are validated like /v1/batch items
     const mappable = mapped.items.flatMap((m, index) => (m.ok ? [{ index, item: m.item }] : []))
-    const validated = splitAndValidateItems(mappable.map((m) => m.item), type, limits).map((o, i) => ({ ...o, index: mappable[i]!.index }))
+    const validated = spans.step(
+      'validate',
+      () => splitAndValidateItems(mappable.map((m) => m.item), type, limits).map((o, i) => ({ ...o, index: mappable[i]!.index })),
+      (v) => ({ 'telemetry.category': type.category, 'telemetry.items': mapped.items.length, 'telemetry.valid': v.filter((o) => o.ok).length }),
+    )
     const unmappable: Rejected[] = mapped.items.flatMap((m, index) => (m.ok ? [] : [{ index, id: '', ok: false as const, reason: 'INVALID_EVENT' as const, message: m.message }]))
     const requestId = c.get('requestId')
     const trace = c.get('trace')
     // OTLP has no app id of its own: items carry the app of the write key that sent them ('' for a key of every app)
     const scope = c.get('writeScope')
-    const enriched = enrichItems(validated, type, { requestId, receivedAt, appId: scope && scope.appId !== ANY_APP ? scope.appId : '' })
+    const enriched = spans.step('enrich', () => enrichItems(validated, type, { requestId, receivedAt, appId: scope && scope.appId !== ANY_APP ? scope.appId : '' }), (v) => ({ 'telemetry.enriched': v.filter((o) => o.ok).length }))
+    const producing = spans.child('produce')
     const produced = await produceItems(producer, type, enriched, {
       topicTemplate: config.topicTemplate,
       timeoutMs: config.produceTimeoutMs,
       traceparent: trace.traceparent,
       requestId,
     })
+    if (produced.status !== 'nothing-to-send') producing?.setAttributes({ 'messaging.destination.name': produced.topic, ...(produced.status === 'acknowledged' ? { 'messaging.batch.message_count': produced.count } : {}) })
+    producing?.end(produced.status === 'unavailable' ? { error: `kafka produce failed: ${produced.error}` } : {})
     if (produced.status !== 'nothing-to-send') metrics.produceDuration.observe({ outcome: produced.status }, produced.durationMs / 1000)
 
     const refused = [...unmappable, ...enriched.filter((o): o is Rejected => !o.ok)].sort((a, b) => a.index - b.index)
