@@ -78,9 +78,29 @@ describe('an upload with a client traceparent, self-tracing on', () => {
   })
 
   it('does not trace the loading of its own spans (no loop)', async () => {
-    // the spans topic holds only self-telemetry here: loading it must record nothing
+    // the spans topic holds only self-telemetry so far (the next test sends a client span): loading it records nothing
     await waitFor('self-spans loaded', async () => (await count(`SELECT count() AS n FROM spans FINAL WHERE service = 'telemetry-consumer'`)) >= 2)
     await new Promise((r) => setTimeout(r, 2_500)) // more than one flush interval and one consumer batch
     expect(await count(`SELECT count() AS n FROM spans FINAL WHERE attributes LIKE '%"db.collection.name":"spans"%'`)).toBe(0)
+  })
+
+  it('hangs the gateway span under the client span once the client sends it', async () => {
+    // the client's own span, sent without a traceparent (that request is traced in a trace of its own)
+    const startNs = (BigInt(Date.now() - 5_000) * 1_000_000n).toString()
+    const endNs = (BigInt(Date.now()) * 1_000_000n).toString()
+    const res = await postJson(`${gateway.url}/v1/batch`, { meta: { app_id: appId, category: 'spans' }, data: [{ trace_id: clientTrace, span_id: clientSpan, name: 'checkout click', kind: 'client', start_time_unix_nano: startNs, end_time_unix_nano: endNs, service: 'shop-web' }] })
+    expect(res.status).toBe(200)
+    await waitFor('7 spans', async () => (await count(`SELECT count() AS n FROM spans_by_trace FINAL WHERE trace_id = '${clientTrace}'`)) === 7)
+    const { stdout } = await promisify(execFile)(process.execPath, [`${repoRoot}scripts/query.ts`, 'trace', `trace_id=${clientTrace}`], { env: { ...process.env, CLICKHOUSE_DATABASE: config.clickhouse.database } })
+    console.log(stdout)
+    expect(stdout.trimEnd().split('\n').slice(1).map((l) => l.replace(/ {2}\d+\.\d{3} ms {2}\+\d+\.\d{3} ms/, ''))).toEqual([
+      'checkout click  [shop-web, client]',
+      '  POST /v1/batch  [telemetry-gateway, server]',
+      '    decode  [telemetry-gateway, internal]',
+      '    validate  [telemetry-gateway, internal]',
+      '    enrich  [telemetry-gateway, internal]',
+      '    produce  [telemetry-gateway, internal]',
+      '    load into clickhouse  [telemetry-consumer, consumer]',
+    ])
   })
 })
