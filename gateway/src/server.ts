@@ -65,11 +65,15 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     }
   }
   const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch, hostname: config.gateway.host, port: config.gateway.port }, () => resolve(s as Server)) as Server
+    // Slow clients cannot hold a request open forever (slow-loris bodies): Node checks these deadlines every
+    // connectionsCheckingInterval, so that interval is kept well below the timeout itself.
+    const serverOptions = {
+      requestTimeout: config.gateway.requestTimeoutMs,
+      headersTimeout: Math.min(config.gateway.requestTimeoutMs, 20_000),
+      connectionsCheckingInterval: Math.min(1_000, Math.floor(config.gateway.requestTimeoutMs / 2)),
+    }
+    const s = serve({ fetch, hostname: config.gateway.host, port: config.gateway.port, serverOptions }, () => resolve(s as Server)) as Server
   })
-  // Slow clients cannot hold a request open forever (slow-loris bodies).
-  server.requestTimeout = config.gateway.requestTimeoutMs
-  server.headersTimeout = Math.min(config.gateway.requestTimeoutMs, 20_000)
   const port = (server.address() as AddressInfo).port
   log.info('listening', { host: config.gateway.host, port, kafka: config.kafka.brokers.join(','), topic_template: config.gateway.topicTemplate, auth_required: config.auth.required, active_keys: writeKeys.count(), dev_key: config.auth.devKey !== undefined, ip_anonymization: config.gateway.ipAnonymization, self_trace_sample_ratio: config.selfTrace.sampleRatio })
 
