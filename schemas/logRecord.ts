@@ -2,10 +2,7 @@
 // becomes), enriched Kafka shape, topic, key, columns and row mapper.
 import { z } from 'zod'
 import { nsToMs, unixNano } from './time.ts'
-import {
-  dateTimeText, hexSpanId, hexTraceId, idField, jsonObject, scopeSchema, serverFields, serviceOf,
-  TYPED_SCHEMA_VERSION, type TelemetryType,
-} from './telemetryType.ts'
+import { dateTimeText, hexSpanId, hexTraceId, idField, jsonObject, scopeSchema, serverFields, serviceOf, type TelemetryType, serverColumns, serverFieldValues, serverRowValues } from './telemetryType.ts'
 
 export const clientLogRecordSchema = z.strictObject(
   {
@@ -64,11 +61,7 @@ export const logsTable = {
     resource_attributes: 'String',
     scope_name: 'String',
     record_id: 'String',
-    app_id: 'String',
-    backend_id: 'UUID',
-    received_at: "DateTime('UTC')",
-    request_id: 'String',
-    inserted_at: "DateTime('UTC')",
+    ...serverColumns,
   },
 } as const
 
@@ -80,12 +73,7 @@ export const logRecordType: TelemetryType<ClientLogRecord, EnrichedLogRecord> = 
   attributeObjects: (r) => [r.attributes ?? {}, r.resource_attributes ?? {}],
   uniqueKey: (r) => r.id ?? '',
   enrich: (r, facts, backendId) => ({
-    schema_version: TYPED_SCHEMA_VERSION,
-    backend_id: backendId,
-    // OTLP requests have no app: their items belong to their service
-    app_id: facts.appId || serviceOf(r, facts.appId),
-    received_at: facts.receivedAt,
-    request_id: facts.requestId,
+    ...serverFieldValues(r, facts, backendId),
     record_id: r.id ?? '',
     time_unix_nano: r.time_unix_nano,
     observed_time_unix_nano: r.observed_time_unix_nano ?? (BigInt(facts.receivedAt) * 1_000_000n).toString(),
@@ -118,9 +106,6 @@ export const logRecordType: TelemetryType<ClientLogRecord, EnrichedLogRecord> = 
     resource_attributes: JSON.stringify(r.resource_attributes),
     scope_name: r.scope_name,
     record_id: r.record_id,
-    app_id: r.app_id,
-    backend_id: r.backend_id,
-    received_at: dateTimeText(r.received_at),
-    request_id: r.request_id,
+    ...serverRowValues(r),
   }),
 }

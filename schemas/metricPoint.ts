@@ -3,7 +3,7 @@
 // and row mapper.
 import { z } from 'zod'
 import { nsToMs, unixNano } from './time.ts'
-import { dateTimeText, idField, jsonObject, scopeSchema, serverFields, serviceOf, TYPED_SCHEMA_VERSION, type TelemetryType } from './telemetryType.ts'
+import { dateTimeText, idField, jsonObject, scopeSchema, serverFields, serviceOf, type TelemetryType, serverColumns, serverFieldValues, serverRowValues } from './telemetryType.ts'
 
 export const metricTypes = ['gauge', 'sum', 'histogram'] as const
 export const temporalities = ['unspecified', 'delta', 'cumulative'] as const
@@ -102,11 +102,7 @@ export const metricPointsTable = {
     description: 'String',
     scope_name: 'String',
     point_id: 'String',
-    app_id: 'String',
-    backend_id: 'UUID',
-    received_at: "DateTime('UTC')",
-    request_id: 'String',
-    inserted_at: "DateTime('UTC')",
+    ...serverColumns,
   },
 } as const
 
@@ -118,12 +114,7 @@ export const metricPointType: TelemetryType<ClientMetricPoint, EnrichedMetricPoi
   attributeObjects: (p) => [p.attributes ?? {}, p.resource_attributes ?? {}],
   uniqueKey: (p) => p.id ?? '',
   enrich: (p, facts, backendId) => ({
-    schema_version: TYPED_SCHEMA_VERSION,
-    backend_id: backendId,
-    // OTLP requests have no app: their items belong to their service
-    app_id: facts.appId || serviceOf(p, facts.appId),
-    received_at: facts.receivedAt,
-    request_id: facts.requestId,
+    ...serverFieldValues(p, facts, backendId),
     point_id: p.id ?? '',
     name: p.name,
     type: p.type,
@@ -171,10 +162,7 @@ export const metricPointType: TelemetryType<ClientMetricPoint, EnrichedMetricPoi
     description: p.description,
     scope_name: p.scope_name,
     point_id: p.point_id,
-    app_id: p.app_id,
-    backend_id: p.backend_id,
-    received_at: dateTimeText(p.received_at),
-    request_id: p.request_id,
+    ...serverRowValues(p),
   }),
 }
 

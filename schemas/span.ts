@@ -2,10 +2,7 @@
 // OTLP span becomes), its enriched Kafka shape, topic, key, ClickHouse columns and row mapper.
 import { z } from 'zod'
 import { nsToMs, unixNano } from './time.ts'
-import {
-  dateTimeText, hexSpanId, hexTraceId, idField, jsonObject, scopeSchema, serverFields, serviceOf,
-  TYPED_SCHEMA_VERSION, type TelemetryType,
-} from './telemetryType.ts'
+import { dateTimeText, hexSpanId, hexTraceId, idField, jsonObject, scopeSchema, serverFields, serviceOf, type TelemetryType, serverColumns, serverFieldValues, serverRowValues } from './telemetryType.ts'
 
 export const spanKinds = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const
 export const statusCodes = ['unset', 'ok', 'error'] as const
@@ -82,11 +79,7 @@ export const spansTable = {
     links: 'String',
     scope_name: 'String',
     scope_version: 'String',
-    app_id: 'String',
-    backend_id: 'UUID',
-    received_at: "DateTime('UTC')",
-    request_id: 'String',
-    inserted_at: "DateTime('UTC')",
+    ...serverColumns,
   },
 } as const
 
@@ -98,12 +91,7 @@ export const spanType: TelemetryType<ClientSpan, EnrichedSpan> = {
   attributeObjects: (s) => [s.attributes ?? {}, s.resource_attributes ?? {}, ...(s.events ?? []).map((e) => e.attributes ?? {})],
   uniqueKey: (s) => `${s.trace_id}/${s.span_id}`,
   enrich: (s, facts, backendId) => ({
-    schema_version: TYPED_SCHEMA_VERSION,
-    backend_id: backendId,
-    // OTLP requests have no app: their items belong to their service
-    app_id: facts.appId || serviceOf(s, facts.appId),
-    received_at: facts.receivedAt,
-    request_id: facts.requestId,
+    ...serverFieldValues(s, facts, backendId),
     trace_id: s.trace_id,
     span_id: s.span_id,
     parent_span_id: s.parent_span_id ?? '',
@@ -144,9 +132,6 @@ export const spanType: TelemetryType<ClientSpan, EnrichedSpan> = {
     links: JSON.stringify(s.links),
     scope_name: s.scope_name,
     scope_version: s.scope_version,
-    app_id: s.app_id,
-    backend_id: s.backend_id,
-    received_at: dateTimeText(s.received_at),
-    request_id: s.request_id,
+    ...serverRowValues(s),
   }),
 }

@@ -22,6 +22,33 @@ export const serverFields = {
   request_id: z.string(),
 }
 
+type ServerFields = { backend_id: string; app_id: string; received_at: number; request_id: string }
+
+/** The values of serverFields for one item; OTLP requests have no app, so their items belong to their service. */
+export function serverFieldValues(item: Parameters<typeof serviceOf>[0], facts: ItemFacts, backendId: string) {
+  return {
+    schema_version: TYPED_SCHEMA_VERSION,
+    backend_id: backendId,
+    app_id: facts.appId || serviceOf(item, facts.appId),
+    received_at: facts.receivedAt,
+    request_id: facts.requestId,
+  } as const
+}
+
+/** The ClickHouse columns of serverFields, last in every typed table (inserted_at is filled by ClickHouse). */
+export const serverColumns = {
+  app_id: 'String',
+  backend_id: 'UUID',
+  received_at: "DateTime('UTC')",
+  request_id: 'String',
+  inserted_at: "DateTime('UTC')",
+} as const
+
+/** The row values of serverColumns for one enriched item. */
+export function serverRowValues(e: ServerFields) {
+  return { app_id: e.app_id, backend_id: e.backend_id, received_at: dateTimeText(e.received_at), request_id: e.request_id }
+}
+
 export type TableDeclaration = { name: string; columns: Record<string, string> }
 
 export type TelemetryType<Client = unknown, Enriched extends { backend_id: string } = { backend_id: string }> = {

@@ -1,6 +1,7 @@
 // Map step of the loader: Kafka message value in, ClickHouse row out. Pure: no Kafka or ClickHouse here.
 // A value that cannot be mapped is a returned outcome (dead-letter with the reason), never an exception.
 import { describeIssues } from '../../../schemas/envelope.ts'
+import { dateTimeText } from '../../../schemas/telemetryType.ts'
 import { enrichedEventSchema, type EnrichedEvent, type EventRow } from '../../../schemas/event.ts'
 
 export type MapOutcome = { ok: true; row: EventRow } | { ok: false; reason: string }
@@ -52,7 +53,5 @@ export function toEventRow(e: EnrichedEvent): EventRow {
   }
 }
 
-/** 'YYYY-MM-DD hh:mm:ss' in UTC: the DateTime text form every ClickHouse version parses. */
-export function clickHouseDateTime(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ')
-}
+/** The DateTime text form every ClickHouse version parses (one definition, in schemas/). */
+export const clickHouseDateTime = dateTimeText
