@@ -33,6 +33,8 @@ const PARTITIONS = Number(env.BENCH_PARTITIONS ?? 2)
 const D = QUICK
   ? { main: 6, other: 4, steady: 6, overload: 6, ceiling: 4, scaling: 5, drainMax: 30 }
   : { main: 60, other: 10, steady: 30, overload: 20, ceiling: 10, scaling: 15, drainMax: 90 }
+// e.g. the quick run with the full run's 60 s main scenario, to judge the sustained landed ratio quickly
+if (env.BENCH_MAIN_SECONDS) D.main = Number(env.BENCH_MAIN_SECONDS)
 const BROKERS = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
 const CLICKHOUSE_URL = env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123'
 const runTag = `bench${Date.now().toString(36)}`

@@ -42,6 +42,8 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
     onError: log.warn,
   })
 
+  // per partition: when its previous batch finished, to log how long the next one waited for its fetch
+  const lastLoadEnd = new Map<string, number>()
   const source = startKafkaSource(
     kafka,
     config.consumer,
@@ -49,6 +51,8 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
       // one topic per batch: its category picks the table and row mapper (schemas/telemetryTypes.ts)
       const route = routeForTopic(config.consumer.topicTemplate, batch.messages[0]!.topic)
       const startNs = nowNs()
+      const partitionKey = `${batch.messages[0]!.topic}/${batch.messages[0]!.partition}`
+      const waitedMs = lastLoadEnd.has(partitionKey) ? Number(startNs / 1_000_000n) - lastLoadEnd.get(partitionKey)! : null
       const result = await loadBatch(batch.messages, {
         writer,
         deadLetters,
@@ -61,10 +65,20 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
         commit: batch.commit,
         fault,
       })
+      const endNs = nowNs()
+      lastLoadEnd.set(partitionKey, Number(endNs / 1_000_000n))
       if (result.status === 'committed') {
-        recordLoadSpans(selfTracer, batch.messages, { table: route.table, startNs, endNs: nowNs(), inserted: result.inserted, deadLettered: result.deadLettered })
+        recordLoadSpans(selfTracer, batch.messages, { table: route.table, startNs, endNs, inserted: result.inserted, deadLettered: result.deadLettered })
         const m = batch.messages[0]!
-        log.debug('batch loaded', { topic: m.topic, partition: m.partition, inserted: result.inserted, dead_lettered: result.deadLettered, next_offset: result.nextOffset })
+        log.debug('batch loaded', {
+          topic: m.topic,
+          partition: m.partition,
+          inserted: result.inserted,
+          dead_lettered: result.deadLettered,
+          next_offset: result.nextOffset,
+          load_ms: Number((endNs - startNs) / 1_000_000n),
+          waited_for_fetch_ms: waitedMs,
+        })
       }
       return result.status
     },

@@ -47,6 +47,10 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
       heartbeatInterval: Math.min(3_000, Math.floor(config.sessionTimeoutMs / 3)),
       allowAutoTopicCreation: false,
     })
+    // a re-join restarts every partition from its committed offset: loads of an older generation give up
+    c.on(c.events.GROUP_JOIN, () => {
+      generation++
+    })
     await c.connect()
     await c.subscribe({ topics, fromBeginning: true })
     await c.run({
@@ -60,41 +64,81 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
     log.info('consuming', { group: config.groupId, topics })
   }
 
+  // Fetch and load overlap: eachBatch hands a fetched batch to its partition's load and returns at once, so
+  // kafkajs fetches the next batches while ClickHouse inserts (kafkajs fetches in lock step otherwise: no
+  // partition is fetched again until every batch of the previous fetch is done). Per partition one load runs
+  // at a time, in offset order, and the next fetched batch waits for it: at most two batches per partition
+  // are in memory. Offsets are still committed only by the loader, after its insert.
+  type PartitionLoad = { done: Promise<'committed' | 'abandoned'>; firstOffset: string; generation: number }
+  const loads = new Map<string, PartitionLoad>()
+  let generation = 0
+  let draining = false
+  const settleLoads = () => Promise.allSettled([...loads.values()].map((l) => l.done))
+
   async function eachBatch(c: Consumer, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
     const { topic, partition } = batch
-    for (let start = 0; start < batch.messages.length; start += config.batchMaxRows) {
-      const chunk = batch.messages.slice(start, start + config.batchMaxRows)
-      const messages: InboundMessage[] = chunk.map((m) => ({
-        topic,
-        partition,
-        offset: m.offset,
-        key: m.key,
-        value: m.value,
-        headers: headersAsStrings(m.headers),
-      }))
-      // Set when the broker says this member is no longer in the group (e.g. its session expired while the
-      // broker was frozen): retrying cannot help, the batch must be given up so kafkajs can re-join.
-      let lostMembership = false
-      const watch = async (call: () => Promise<void>) => {
-        try {
-          await call()
-        } catch (err) {
-          if (isMembershipError(err)) lostMembership = true
-          throw err
+    const key = `${topic}/${partition}`
+    const previous = loads.get(key)
+    if (previous && (await previous.done) === 'abandoned') {
+      // The previous batch was not loaded, but its offsets were handed on to kafkajs: fetch it again from
+      // its first offset rather than load anything after it (which would commit past it). When the
+      // partition is no longer ours kafkajs ignores the seek and the new owner reads from the last commit.
+      loads.delete(key)
+      if (!stopping && isRunning() && previous.generation === generation) c.seek({ topic, partition, offset: previous.firstOffset })
+      return
+    }
+    if (stopping || draining || !isRunning() || isStale() || batch.messages.length === 0) return
+    const loadGeneration = generation
+    const done = loadInChunks(c, batch.messages, topic, partition, {
+      heartbeat,
+      stillOwned: () => isRunning() && !stopping && loadGeneration === generation,
+    })
+    loads.set(key, { done, firstOffset: batch.messages[0]!.offset, generation: loadGeneration })
+    resolveOffset(batch.messages[batch.messages.length - 1]!.offset)
+  }
+
+  async function loadInChunks(
+    c: Consumer,
+    fetched: EachBatchPayload['batch']['messages'],
+    topic: string,
+    partition: number,
+    owner: { heartbeat: () => Promise<void>; stillOwned: () => boolean },
+  ): Promise<'committed' | 'abandoned'> {
+    try {
+      for (let start = 0; start < fetched.length; start += config.batchMaxRows) {
+        const chunk = fetched.slice(start, start + config.batchMaxRows)
+        const messages: InboundMessage[] = chunk.map((m) => ({
+          topic,
+          partition,
+          offset: m.offset,
+          key: m.key,
+          value: m.value,
+          headers: headersAsStrings(m.headers),
+        }))
+        // Set when the broker says this member is no longer in the group (e.g. its session expired while the
+        // broker was frozen): retrying cannot help, the batch must be given up so kafkajs can re-join.
+        let lostMembership = false
+        const watch = async (call: () => Promise<void>) => {
+          try {
+            await call()
+          } catch (err) {
+            if (isMembershipError(err)) lostMembership = true
+            throw err
+          }
         }
+        const result = await handle({
+          messages,
+          stillOwned: () => owner.stillOwned() && !lostMembership,
+          heartbeat: () => watch(owner.heartbeat),
+          commit: (nextOffset) => watch(() => c.commitOffsets([{ topic, partition, offset: nextOffset }])),
+        })
+        if (result === 'abandoned') return 'abandoned'
+        await owner.heartbeat().catch(() => {})
       }
-      const result = await handle({
-        messages,
-        stillOwned: () => isRunning() && !isStale() && !stopping && !lostMembership,
-        heartbeat: () => watch(heartbeat),
-        commit: (nextOffset) =>
-          watch(async () => {
-            await c.commitOffsets([{ topic, partition, offset: nextOffset }])
-            resolveOffset(chunk[chunk.length - 1]!.offset)
-          }),
-      })
-      if (result === 'abandoned') return
-      await heartbeat()
+      return 'committed'
+    } catch (err) {
+      log.error('loading a batch failed', { topic, partition, error: errorMessage(err) })
+      return 'abandoned'
     }
   }
 
@@ -104,8 +148,14 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
       if (topics.length === 0 || sameList(topics, subscribed)) return
       if (consumer) {
         log.info('new topics: re-joining the group', { added: topics.filter((t) => !subscribed.includes(t)) })
+        // no new loads; those in flight finish (insert, commit) before this member leaves the group
+        draining = true
+        await settleLoads()
         await consumer.disconnect()
         consumer = null
+        await settleLoads()
+        loads.clear()
+        draining = false
       }
       if (!stopping) await startConsumer(topics)
     } catch (err) {
@@ -134,7 +184,10 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
       stopping = true
       if (timer) clearTimeout(timer)
       await refreshing.catch(() => {})
+      // loads in flight finish (their insert, then one commit) before the group is left
+      await settleLoads()
       await consumer?.disconnect()
+      await settleLoads()
       await admin.disconnect()
     },
   }
