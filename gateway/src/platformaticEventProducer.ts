@@ -44,7 +44,10 @@ export function createPlatformaticEventProducer(config: KafkaConfig, log: Logger
   })
   // The client has no logger; broker connection failures are what an operator needs to see.
   producer.on('client:broker:failed', ({ broker }: { broker: { host: string; port: number } }) => log.warn('kafka broker connection failed', { broker: `${broker.host}:${broker.port}` }))
-  producer.on('client:broker:disconnect', ({ broker }: { broker: { host: string; port: number } }) => log.warn('kafka broker disconnected', { broker: `${broker.host}:${broker.port}` }))
+  let closing = false
+  producer.on('client:broker:disconnect', ({ broker }: { broker: { host: string; port: number } }) => {
+    if (!closing) log.warn('kafka broker disconnected', { broker: `${broker.host}:${broker.port}` })
+  })
 
   const batcher = createLingerBatcher(config.lingerMs, async (topicMessages) => {
     const messages = []
@@ -58,6 +61,7 @@ export function createPlatformaticEventProducer(config: KafkaConfig, log: Logger
     isReady: cachedProbe(() => producer.metadata({ topics: [], forceUpdate: true, retries: 0 }), timeoutMs),
     async close() {
       await batcher.drain()
+      closing = true
       await producer.close().catch((err: unknown) => log.warn('kafka producer close failed', { error: String(err) }))
     },
   }
