@@ -60,7 +60,7 @@ const envSchema = z.object({
   KAFKA_COMPRESSION: z.enum(['none', 'gzip', 'zstd']).default('gzip'),
   KAFKA_LINGER_MS: int(2, 0),
   // The gateway's Kafka producer library (the consumers always use kafkajs); loadtest/README.md has the measurement.
-  KAFKA_PRODUCER_CLIENT: z.enum(['kafkajs', 'platformatic']).default('kafkajs'),
+  KAFKA_PRODUCER_CLIENT: z.enum(['kafkajs', 'platformatic']).default('platformatic'),
 
   CLICKHOUSE_URL: z.string().url().default('http://127.0.0.1:8123'),
   CLICKHOUSE_USER: z.string().default('default'),

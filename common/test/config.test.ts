@@ -40,7 +40,7 @@ describe('loadConfig: access control settings', () => {
 
 describe('loadConfig: Kafka producer client', () => {
   it.each([
-    [undefined, 'kafkajs'],
+    [undefined, 'platformatic'],
     ['kafkajs', 'kafkajs'],
     ['platformatic', 'platformatic'],
   ])('reads KAFKA_PRODUCER_CLIENT=%s as %s', (value, expected) => {
