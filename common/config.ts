@@ -59,6 +59,8 @@ const envSchema = z.object({
   RETRY_AFTER_SECONDS: int(5, 1),
   KAFKA_COMPRESSION: z.enum(['none', 'gzip', 'zstd']).default('gzip'),
   KAFKA_LINGER_MS: int(2, 0),
+  // The gateway's Kafka producer library (the consumers always use kafkajs); loadtest/README.md has the measurement.
+  KAFKA_PRODUCER_CLIENT: z.enum(['kafkajs', 'platformatic']).default('platformatic'),
 
   CLICKHOUSE_URL: z.string().url().default('http://127.0.0.1:8123'),
   CLICKHOUSE_USER: z.string().default('default'),
@@ -144,6 +146,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clientId: e.KAFKA_CLIENT_ID,
       compression: e.KAFKA_COMPRESSION,
       lingerMs: e.KAFKA_LINGER_MS,
+      producerClient: e.KAFKA_PRODUCER_CLIENT,
     },
     clickhouse: {
       url: e.CLICKHOUSE_URL,

@@ -37,3 +37,17 @@ describe('loadConfig: access control settings', () => {
     expect(loadConfig({ AUTH_REQUIRED: value }).auth.required).toBe(expected)
   })
 })
+
+describe('loadConfig: Kafka producer client', () => {
+  it.each([
+    [undefined, 'platformatic'],
+    ['kafkajs', 'kafkajs'],
+    ['platformatic', 'platformatic'],
+  ])('reads KAFKA_PRODUCER_CLIENT=%s as %s', (value, expected) => {
+    expect(loadConfig(value === undefined ? {} : { KAFKA_PRODUCER_CLIENT: value }).kafka.producerClient).toBe(expected)
+  })
+
+  it.each(['rdkafka', 'KafkaJS', ''])('refuses KAFKA_PRODUCER_CLIENT=%j with a message naming it', (value) => {
+    expect(() => loadConfig({ KAFKA_PRODUCER_CLIENT: value })).toThrow(/KAFKA_PRODUCER_CLIENT/)
+  })
+})

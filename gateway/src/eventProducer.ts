@@ -1,9 +1,11 @@
 // The gateway's one door to Kafka. Steps depend on the EventProducer interface; unit tests pass a fake,
-// the running gateway passes the kafkajs implementation below.
+// the running gateway passes the kafkajs implementation below or the @platformatic/kafka one
+// (platformaticEventProducer.ts), chosen by KAFKA_PRODUCER_CLIENT.
 import { Partitioners, type Producer } from 'kafkajs'
 import { compressionTypes, createKafkaClient } from '../../common/kafka.ts'
 import type { KafkaConfig } from '../../common/config.ts'
 import type { Logger } from '../../common/logger.ts'
+import { createLingerBatcher } from './lingerBatcher.ts'
 
 export type OutgoingMessage = { key: string; value: string; headers: Record<string, string> }
 
@@ -48,72 +50,38 @@ export function createKafkaEventProducer(config: KafkaConfig, log: Logger, timeo
     connecting = null
   })
 
-  let probe: { at: number; ok: Promise<boolean> } | null = null
-  const PROBE_CACHE_MS = 1_000
-
-  // Micro-batching across requests (kafkajs has no linger of its own): requests arriving within
-  // KAFKA_LINGER_MS share one produce request, so the broker round trip, the record-batch framing and the
-  // compression call are paid per batch, not per upload. Each request still resolves only when its own
-  // messages are acknowledged (acks=-1); a failed batch fails every request in it (each answers 503).
-  type Waiting = { topic: string; messages: OutgoingMessage[]; resolve: () => void; reject: (e: unknown) => void }
-  let waiting: Waiting[] = []
-  let waitingMessages = 0
-  let timer: NodeJS.Timeout | null = null
-  const FLUSH_AT_MESSAGES = 5_000
-  const flush = () => {
-    if (timer) clearTimeout(timer)
-    timer = null
-    const batch = waiting
-    waiting = []
-    waitingMessages = 0
-    const byTopic = new Map<string, OutgoingMessage[]>()
-    for (const w of batch) {
-      const list = byTopic.get(w.topic)
-      if (list) for (const m of w.messages) list.push(m)
-      else byTopic.set(w.topic, w.messages.slice())
-    }
-    const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }))
-    const sent = connect()
-      .then(() => producer.sendBatch({ topicMessages, acks: -1, timeout: timeoutMs, compression }))
-      .then(
-        () => batch.forEach((w) => w.resolve()),
-        (err) => batch.forEach((w) => w.reject(err)),
-      )
-    sending.add(sent)
-    void sent.finally(() => sending.delete(sent))
-  }
-  const sending = new Set<Promise<void>>()
+  // kafkajs has no linger of its own: uploads within KAFKA_LINGER_MS share one sendBatch (lingerBatcher.ts)
+  const batcher = createLingerBatcher(config.lingerMs, async (topicMessages) => {
+    await connect()
+    await producer.sendBatch({ topicMessages, acks: -1, timeout: timeoutMs, compression })
+  })
 
   return {
-    async send(topic, messages) {
-      if (config.lingerMs === 0) {
-        await connect()
-        await producer.send({ topic, acks: -1, timeout: timeoutMs, compression, messages })
-        return
-      }
-      await new Promise<void>((resolve, reject) => {
-        waiting.push({ topic, messages, resolve, reject })
-        waitingMessages += messages.length
-        if (waitingMessages >= FLUSH_AT_MESSAGES) flush()
-        else timer ??= setTimeout(flush, config.lingerMs)
-      })
-    },
-    isReady() {
-      const now = Date.now()
-      if (probe && now - probe.at < PROBE_CACHE_MS) return probe.ok
-      const ok = withTimeout(
-        connect().then(() => admin.describeCluster()).then(() => true),
-        Math.min(timeoutMs, 2_000),
-      ).catch(() => false)
-      probe = { at: now, ok }
-      return ok
-    },
+    send: (topic, messages) => batcher.send(topic, messages),
+    isReady: cachedProbe(() => connect().then(() => admin.describeCluster()), timeoutMs),
     async close() {
-      if (waiting.length > 0) flush()
-      await Promise.allSettled([...sending])
+      await batcher.drain()
       if (!connected && !connecting) return
       await Promise.allSettled([producer.disconnect(), admin.disconnect()])
     },
+  }
+}
+
+/**
+ * Readiness as a cheap, cached probe: one broker round trip at most once a second, and a down or frozen
+ * broker answers "not ready" within 2 s (or the produce timeout, if shorter).
+ */
+export function cachedProbe(check: () => Promise<unknown>, timeoutMs: number, cacheMs = 1_000): () => Promise<boolean> {
+  let probe: { at: number; ok: Promise<boolean> } | null = null
+  return () => {
+    const now = Date.now()
+    if (probe && now - probe.at < cacheMs) return probe.ok
+    const ok = withTimeout(check(), Math.min(timeoutMs, 2_000)).then(
+      () => true,
+      () => false,
+    )
+    probe = { at: now, ok }
+    return ok
   }
 }
 

@@ -7,6 +7,7 @@ import type { Logger } from '../../common/logger.ts'
 import { createApp } from './app.ts'
 import { openWriteKeyStore } from './auth/writeKeys.ts'
 import { createKafkaEventProducer } from './eventProducer.ts'
+import { createPlatformaticEventProducer } from './platformaticEventProducer.ts'
 import { createGeoLookup } from './geo.ts'
 import { createGatewayMetrics } from './metrics.ts'
 import { envelopeError } from './steps/buildResponse.ts'
@@ -29,7 +30,9 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
   if (config.auth.required && writeKeys.count() === 0 && !config.auth.devKey) {
     log.warn('auth is required but there is no write key: every ingest request will be answered 401 (create one with npm run keys -- create <app_id>)', { file: config.auth.keysFile })
   }
-  const producer = createKafkaEventProducer(config.kafka, log, config.gateway.produceTimeoutMs)
+  // KAFKA_PRODUCER_CLIENT picks the library behind the one EventProducer interface
+  const createProducer = config.kafka.producerClient === 'platformatic' ? createPlatformaticEventProducer : createKafkaEventProducer
+  const producer = createProducer(config.kafka, log, config.gateway.produceTimeoutMs)
   // the gateway's own spans go straight to the spans topic through its producer (acks=-1), never over HTTP
   const selfTracer = createSelfTracer({ config: config.selfTrace, service: 'telemetry-gateway', send: (topic, messages) => producer.send(topic, messages), onError: log.warn })
   let draining = false
@@ -75,7 +78,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     const s = serve({ fetch, hostname: config.gateway.host, port: config.gateway.port, serverOptions }, () => resolve(s as Server)) as Server
   })
   const port = (server.address() as AddressInfo).port
-  log.info('listening', { host: config.gateway.host, port, kafka: config.kafka.brokers.join(','), topic_template: config.gateway.topicTemplate, auth_required: config.auth.required, active_keys: writeKeys.count(), dev_key: config.auth.devKey !== undefined, ip_anonymization: config.gateway.ipAnonymization, self_trace_sample_ratio: config.selfTrace.sampleRatio })
+  log.info('listening', { host: config.gateway.host, port, kafka: config.kafka.brokers.join(','), kafka_producer_client: config.kafka.producerClient, topic_template: config.gateway.topicTemplate, auth_required: config.auth.required, active_keys: writeKeys.count(), dev_key: config.auth.devKey !== undefined, ip_anonymization: config.gateway.ipAnonymization, self_trace_sample_ratio: config.selfTrace.sampleRatio })
 
   // Connect eagerly so the first request does not pay for it; failures are retried per request.
   void producer.isReady().then((ok) => log.info('kafka producer', { ready: ok }))

@@ -35,6 +35,8 @@ export function integrationConfig(id: string, env: Record<string, string> = {}):
     PRODUCE_TIMEOUT_MS: '3000',
     RETRY_AFTER_SECONDS: '2',
     LOG_LEVEL: 'warn',
+    // the gateway's producer library can be chosen for a whole run (KAFKA_PRODUCER_CLIENT=platformatic npx vitest ...)
+    ...(process.env.KAFKA_PRODUCER_CLIENT ? { KAFKA_PRODUCER_CLIENT: process.env.KAFKA_PRODUCER_CLIENT } : {}),
     ...env,
   })
 }

@@ -1,0 +1,82 @@
+// Both gateway producers (KAFKA_PRODUCER_CLIENT) against the real broker: what send() resolving means (the
+// messages are in Kafka with their key and headers), the same key → partition placement whichever client
+// runs, and a broker that cannot be reached (send rejects, not ready, close still returns).
+import { afterAll, describe, expect, it } from 'vitest'
+import { createKafkaEventProducer, type EventProducer, type OutgoingMessage } from '../../gateway/src/eventProducer.ts'
+import { createPlatformaticEventProducer } from '../../gateway/src/platformaticEventProducer.ts'
+import { integrationConfig, runId, testKafka, testLogger, waitFor } from './harness.ts'
+
+const id = runId()
+const config = integrationConfig(id)
+const clients = { kafkajs: createKafkaEventProducer, platformatic: createPlatformaticEventProducer } as const
+const producers: EventProducer[] = []
+afterAll(async () => {
+  await Promise.allSettled(producers.map((p) => p.close()))
+})
+
+type Seen = { key: string; value: string; partition: number; headers: Record<string, string> }
+
+async function readTopic(topic: string, expected: number): Promise<Seen[]> {
+  const kafka = testKafka(config)
+  const consumer = kafka.consumer({ groupId: `${topic}-reader` })
+  const seen: Seen[] = []
+  await consumer.connect()
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true })
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]))
+        seen.push({ key: message.key!.toString(), value: message.value!.toString(), partition, headers })
+      },
+    })
+    await waitFor(`${expected} messages on ${topic}`, async () => seen.length >= expected, 60_000)
+  } finally {
+    await consumer.disconnect()
+  }
+  return seen
+}
+
+const messages: OutgoingMessage[] = Array.from({ length: 40 }, (_, i) => ({
+  key: i % 4 === 0 ? `app-${i}` : `app-${i % 5}/device-${i}`,
+  value: JSON.stringify({ n: i }),
+  headers: { 'x-request-id': `r${i}`, 'schema-version': '1' },
+}))
+
+describe('gateway producer clients against the real broker', () => {
+  const placed: Record<string, Map<string, number>> = {}
+
+  it.each(Object.keys(clients) as (keyof typeof clients)[])('%s: once send resolves, every message is in Kafka with its key and headers', async (name) => {
+    const producer = clients[name](config.kafka, testLogger(`producer-${name}`).log, 3_000)
+    producers.push(producer)
+    const topic = `it${id}.producer-${name}`
+    await producer.send(topic, messages.slice(0, 25))
+    await producer.send(topic, messages.slice(25))
+    expect(await producer.isReady()).toBe(true)
+
+    const seen = await readTopic(topic, messages.length)
+    expect(seen.map(({ key, value, headers }) => ({ key, value, headers })).sort((a, b) => a.value.localeCompare(b.value))).toEqual(
+      messages.map(({ key, value, headers }) => ({ key, value, headers })).sort((a, b) => a.value.localeCompare(b.value)),
+    )
+    // one key, one partition (the order of a device's events)
+    const byKey = new Map<string, number>()
+    for (const s of seen) {
+      expect(byKey.get(s.key) ?? s.partition, s.key).toBe(s.partition)
+      byKey.set(s.key, s.partition)
+    }
+    expect(new Set(byKey.values()).size).toBeGreaterThan(1) // the keys do spread over the topic's partitions
+    placed[name] = byKey
+  })
+
+  it('both clients put each key on the same partition', () => {
+    expect(placed.kafkajs?.size).toBeGreaterThan(0)
+    expect(placed.platformatic).toEqual(placed.kafkajs)
+  })
+
+  it.each(Object.keys(clients) as (keyof typeof clients)[])('%s: with no broker at the address, send rejects, isReady is false and close returns', async (name) => {
+    // a port nobody listens on: refused at once, nothing of the shared broker is touched
+    const producer = clients[name]({ ...config.kafka, brokers: ['127.0.0.1:1'] }, testLogger(`producer-${name}-down`).log, 1_000)
+    await expect(producer.send(`it${id}.nowhere`, messages.slice(0, 1))).rejects.toThrow()
+    expect(await producer.isReady()).toBe(false)
+    await producer.close()
+  })
+})
