@@ -57,7 +57,7 @@ const envSchema = z.object({
   DEAD_LETTER_TOPIC: z.string().default('telemetry_dead_letter'),
   PRODUCE_TIMEOUT_MS: int(5_000, 100),
   RETRY_AFTER_SECONDS: int(5, 1),
-  KAFKA_COMPRESSION: z.enum(['none', 'gzip', 'zstd']).default('gzip'),
+  KAFKA_COMPRESSION: z.enum(['none', 'gzip', 'zstd', 'lz4']).default('gzip'),
   KAFKA_LINGER_MS: int(2, 0),
   // The gateway's Kafka producer library (the consumers always use kafkajs); loadtest/README.md has the measurement.
   KAFKA_PRODUCER_CLIENT: z.enum(['kafkajs', 'platformatic']).default('platformatic'),

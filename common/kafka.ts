@@ -1,6 +1,7 @@
 // kafkajs client construction shared by gateway and consumers: our brokers, our JSON logs.
 import { promisify } from 'node:util'
 import * as zlib from 'node:zlib'
+import { lz4Compress, lz4Decompress } from '@platformatic/wasm-utils'
 import kafkajs, { CompressionTypes, Kafka, logLevel, type KafkaConfig as KafkaJsConfig } from 'kafkajs'
 import type { KafkaConfig } from './config.ts'
 import type { Logger } from './logger.ts'
@@ -15,7 +16,15 @@ kafkajs.CompressionCodecs[CompressionTypes.ZSTD] = () => ({
   decompress: (buffer: Buffer) => zstdDecompress(buffer),
 })
 
-export const compressionTypes = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, zstd: CompressionTypes.ZSTD } as const
+// LZ4 (Kafka's LZ4 frame format) from the WebAssembly codec @platformatic/kafka itself uses: the consumers
+// must read what a gateway producing KAFKA_COMPRESSION=lz4 writes. Synchronous, but a batch takes well under
+// a millisecond (it is the cheapest codec: see loadtest/README.md).
+kafkajs.CompressionCodecs[CompressionTypes.LZ4] = () => ({
+  compress: async (encoder: { buffer: Buffer }) => lz4Compress(encoder.buffer),
+  decompress: async (buffer: Buffer) => lz4Decompress(buffer),
+})
+
+export const compressionTypes = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, zstd: CompressionTypes.ZSTD, lz4: CompressionTypes.LZ4 } as const
 
 export function createKafkaClient(config: KafkaConfig, log: Logger, overrides: Partial<KafkaJsConfig> = {}): Kafka {
   return new Kafka({

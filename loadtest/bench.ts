@@ -436,7 +436,7 @@ async function main() {
 
     // 4b. Kafka compression codecs on the main scenario (gateway restarted per codec; the consumer decodes all)
     const codecs: ScenarioRow[] = []
-    for (const codec of ['none', 'gzip', 'zstd']) {
+    for (const codec of ['none', 'gzip', 'zstd', 'lz4']) {
       await startGatewayProcess(WORKERS, { KAFKA_COMPRESSION: codec })
       codecs.push(await run(`compression: ${codec}`, 100, false, 0, D.other))
     }

@@ -2,6 +2,7 @@
 // topic and its ClickHouse columns. Gateway and consumers both import from here.
 import { z } from 'zod'
 import { epochMsOrRfc3339 } from './time.ts'
+import { storedJsonObject } from './telemetryType.ts'
 
 export const EVENT_SCHEMA_VERSION = 1
 
@@ -39,13 +40,13 @@ export const enrichedEventSchema = z.object({
   country: z.string(),
   region: z.string(),
   city: z.string(),
-  properties: z.record(z.string(), z.unknown()),
+  properties: storedJsonObject,
   trace_id: z.string(),
   span_id: z.string(),
   sdk_name: z.string(),
   sdk_version: z.string(),
   device_id: z.string(),
-  context: z.record(z.string(), z.unknown()),
+  context: storedJsonObject,
   request_id: z.string(),
 })
 export type EnrichedEvent = z.output<typeof enrichedEventSchema>

@@ -2,7 +2,7 @@
 // becomes), enriched Kafka shape, topic, key, columns and row mapper.
 import { z } from 'zod'
 import { nsToMs, unixNano } from './time.ts'
-import { dateTimeText, hexSpanId, hexTraceId, idField, jsonObject, scopeSchema, serverFields, serviceOf, type TelemetryType, serverColumns, serverFieldValues, serverRowValues } from './telemetryType.ts'
+import { dateTimeText, hexSpanId, hexTraceId, idField, jsonObject, storedJsonObject, scopeSchema, serverFields, serviceOf, type TelemetryType, serverColumns, serverFieldValues, serverRowValues } from './telemetryType.ts'
 
 export const clientLogRecordSchema = z.strictObject(
   {
@@ -37,8 +37,8 @@ export const enrichedLogRecordSchema = z.object({
   trace_id: z.string(),
   span_id: z.string(),
   service: z.string(),
-  attributes: jsonObject,
-  resource_attributes: jsonObject,
+  attributes: storedJsonObject,
+  resource_attributes: storedJsonObject,
   scope_name: z.string(),
 })
 export type EnrichedLogRecord = z.output<typeof enrichedLogRecordSchema>

@@ -3,7 +3,7 @@
 // and row mapper.
 import { z } from 'zod'
 import { nsToMs, unixNano } from './time.ts'
-import { dateTimeText, idField, jsonObject, scopeSchema, serverFields, serviceOf, type TelemetryType, serverColumns, serverFieldValues, serverRowValues } from './telemetryType.ts'
+import { dateTimeText, idField, jsonObject, storedJsonObject, scopeSchema, serverFields, serviceOf, type TelemetryType, serverColumns, serverFieldValues, serverRowValues } from './telemetryType.ts'
 
 export const metricTypes = ['gauge', 'sum', 'histogram'] as const
 export const temporalities = ['unspecified', 'delta', 'cumulative'] as const
@@ -71,8 +71,8 @@ export const enrichedMetricPointSchema = z.object({
   max: z.number(),
   bucket_counts: z.array(z.number()),
   explicit_bounds: z.array(z.number()),
-  attributes: jsonObject,
-  resource_attributes: jsonObject,
+  attributes: storedJsonObject,
+  resource_attributes: storedJsonObject,
   scope_name: z.string(),
 })
 export type EnrichedMetricPoint = z.output<typeof enrichedMetricPointSchema>

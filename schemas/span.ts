@@ -2,7 +2,7 @@
 // OTLP span becomes), its enriched Kafka shape, topic, key, ClickHouse columns and row mapper.
 import { z } from 'zod'
 import { nsToMs, unixNano } from './time.ts'
-import { dateTimeText, hexSpanId, hexTraceId, idField, jsonObject, scopeSchema, serverFields, serviceOf, type TelemetryType, serverColumns, serverFieldValues, serverRowValues } from './telemetryType.ts'
+import { dateTimeText, hexSpanId, hexTraceId, idField, jsonObject, storedJsonObject, scopeSchema, serverFields, serviceOf, type TelemetryType, serverColumns, serverFieldValues, serverRowValues } from './telemetryType.ts'
 
 export const spanKinds = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const
 export const statusCodes = ['unset', 'ok', 'error'] as const
@@ -48,8 +48,8 @@ export const enrichedSpanSchema = z.object({
   end_time_unix_nano: z.string().regex(/^\d+$/),
   status_code: z.enum(statusCodes),
   status_message: z.string(),
-  attributes: jsonObject,
-  resource_attributes: jsonObject,
+  attributes: storedJsonObject,
+  resource_attributes: storedJsonObject,
   events: z.array(z.object({ name: z.string(), time_unix_nano: z.string(), attributes: jsonObject.optional() })),
   links: z.array(z.object({ trace_id: z.string(), span_id: z.string(), attributes: jsonObject.optional() })),
   scope_name: z.string(),

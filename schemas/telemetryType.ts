@@ -73,12 +73,26 @@ export type TelemetryType<Client = unknown, Enriched extends { backend_id: strin
 
 /** 'YYYY-MM-DD hh:mm:ss' in UTC: the DateTime text form every ClickHouse version parses. */
 export function dateTimeText(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ')
+  // A loader batch holds mostly the same few seconds: formatting each once saves ~1 µs per column per row.
+  const second = Math.floor(ms / 1000)
+  if (second !== lastSecond) {
+    lastText = new Date(second * 1000).toISOString().slice(0, 19).replace('T', ' ')
+    lastSecond = second
+  }
+  return lastText
 }
+let lastSecond = NaN
+let lastText = ''
 
 export const hexTraceId = z.string().regex(/^(?!0{32})[0-9a-f]{32}$/, 'must be 32 lowercase hex characters, not all zero')
 export const hexSpanId = z.string().regex(/^(?!0{16})[0-9a-f]{16}$/, 'must be 16 lowercase hex characters, not all zero')
 export const jsonObject = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' })
+/**
+ * A JSON object inside an enriched item (a Kafka value): the gateway checked its contents, the loader only
+ * stores it as text, so only its shape is checked here. (z.record rebuilds the object key by key: about half
+ * of the loader's validation time.)
+ */
+export const storedJsonObject = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { error: 'must be a JSON object' })
 export const scopeSchema = z.strictObject({ name: z.string().max(256), version: z.string().max(128).optional() })
 
 export function idField(item: unknown, field: string): string {

@@ -10,7 +10,7 @@ import { createLingerBatcher } from './lingerBatcher.ts'
 
 /** @platformatic/kafka's codec for KAFKA_COMPRESSION; throws (at start) when this Node cannot do it. */
 export function platformaticCompression(name: KafkaConfig['compression'], codecs: Record<string, { available: boolean }> = compressionsAlgorithms): CompressionAlgorithmValue {
-  const codec = ({ none: 'none', gzip: 'gzip', zstd: 'zstd' } as const)[name]
+  const codec = ({ none: 'none', gzip: 'gzip', zstd: 'zstd', lz4: 'lz4' } as const)[name]
   if (!codecs[codec]?.available) {
     throw new Error(`KAFKA_COMPRESSION=${name}: @platformatic/kafka cannot compress with ${codec} on this Node (${process.version}); choose another codec or KAFKA_PRODUCER_CLIENT=kafkajs`)
   }

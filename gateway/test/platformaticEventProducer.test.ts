@@ -8,6 +8,7 @@ describe('platformaticCompression', () => {
     ['none', 'none'],
     ['gzip', 'gzip'],
     ['zstd', 'zstd'],
+    ['lz4', 'lz4'],
   ] as const)('maps KAFKA_COMPRESSION=%s to the codec %s', (name, codec) => {
     expect(platformaticCompression(name)).toBe(codec)
   })

@@ -72,6 +72,19 @@ describe('gateway producer clients against the real broker', () => {
     expect(placed.platformatic).toEqual(placed.kafkajs)
   })
 
+  // What either gateway client compresses, the consumers' kafkajs (codecs registered in common/kafka.ts) reads.
+  it.each(['none', 'gzip', 'zstd', 'lz4'] as const)('KAFKA_COMPRESSION=%s: what both clients write, the consumer side reads back intact', async (compression) => {
+    const topic = `it${id}.codec-${compression}`
+    const value = (client: string, i: number) => JSON.stringify({ client, i, text: 'checkout completed '.repeat(20 + i) })
+    for (const name of Object.keys(clients) as (keyof typeof clients)[]) {
+      const producer = clients[name]({ ...config.kafka, compression }, testLogger(`producer-${name}-${compression}`).log, 3_000)
+      producers.push(producer)
+      await producer.send(topic, Array.from({ length: 10 }, (_, i) => ({ key: `app/${i}`, value: value(name, i), headers: {} })))
+    }
+    const seen = await readTopic(topic, 20)
+    expect(seen.map((s) => s.value).sort()).toEqual(Object.keys(clients).flatMap((name) => Array.from({ length: 10 }, (_, i) => value(name, i))).sort())
+  })
+
   it.each(Object.keys(clients) as (keyof typeof clients)[])('%s: with no broker at the address, send rejects, isReady is false and close returns', async (name) => {
     // a port nobody listens on: refused at once, nothing of the shared broker is touched
     const producer = clients[name]({ ...config.kafka, brokers: ['127.0.0.1:1'] }, testLogger(`producer-${name}-down`).log, 1_000)
