@@ -57,7 +57,7 @@ const envSchema = z.object({
   DEAD_LETTER_TOPIC: z.string().default('telemetry_dead_letter'),
   PRODUCE_TIMEOUT_MS: int(5_000, 100),
   RETRY_AFTER_SECONDS: int(5, 1),
-  KAFKA_COMPRESSION: z.enum(['none', 'gzip', 'zstd', 'lz4']).default('gzip'),
+  KAFKA_COMPRESSION: z.enum(['none', 'gzip', 'zstd', 'lz4']).default('lz4'),
   KAFKA_LINGER_MS: int(2, 0),
   // The gateway's Kafka producer library (the consumers always use kafkajs); loadtest/README.md has the measurement.
   KAFKA_PRODUCER_CLIENT: z.enum(['kafkajs', 'platformatic']).default('platformatic'),
@@ -74,9 +74,10 @@ const envSchema = z.object({
     .default('telemetry'),
 
   CONSUMER_GROUP: z.string().default('telemetry-clickhouse-loader'),
+  CONSUMER_WORKERS: int(1, 0),
   CONSUMER_BATCH_MAX_ROWS: int(10_000, 1),
   CONSUMER_BATCH_MAX_WAIT_MS: int(1_000, 0),
-  CONSUMER_FETCH_MIN_BYTES: int(64 * 1024, 1),
+  CONSUMER_FETCH_MIN_BYTES: int(1024 * 1024, 1),
   CONSUMER_TOPIC_REFRESH_MS: int(10_000, 100),
   CONSUMER_PARTITIONS_CONCURRENTLY: int(2, 1),
   CONSUMER_RETRY_MAX_MS: int(30_000, 100),
@@ -163,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     consumer: {
       groupId: e.CONSUMER_GROUP,
+      workers: e.CONSUMER_WORKERS,
       topicTemplate: e.TOPIC_TEMPLATE,
       deadLetterTopic: e.DEAD_LETTER_TOPIC,
       batchMaxRows: e.CONSUMER_BATCH_MAX_ROWS,

@@ -27,9 +27,11 @@ const repo = new URL('../', import.meta.url).pathname
 const env = process.env
 const WORKERS = Number(env.BENCH_GATEWAY_WORKERS ?? os.availableParallelism())
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 32)
-const KAFKA_COMPRESSION = env.BENCH_KAFKA_COMPRESSION ?? 'gzip'
+const KAFKA_COMPRESSION = env.BENCH_KAFKA_COMPRESSION ?? 'lz4'
 // Partitions of the bench's events topic: the consumer reads at most CONSUMER_PARTITIONS_CONCURRENTLY of them at once.
 const PARTITIONS = Number(env.BENCH_PARTITIONS ?? 2)
+// Consumer processes (CONSUMER_WORKERS): one group member per partition, as a deployment at this rate would run.
+const CONSUMER_WORKERS = Number(env.BENCH_CONSUMER_WORKERS ?? PARTITIONS)
 const D = QUICK
   ? { main: 6, other: 4, steady: 6, overload: 6, ceiling: 4, scaling: 5, drainMax: 30 }
   : { main: 60, other: 10, steady: 30, overload: 20, ceiling: 10, scaling: 15, drainMax: 90 }
@@ -368,9 +370,9 @@ async function main() {
   })
 
   try {
-    say(`run ${runTag}, mode ${MODE}, gateway workers ${WORKERS}, ${CONNECTIONS} connections, Kafka compression ${KAFKA_COMPRESSION}`)
+    say(`run ${runTag}, mode ${MODE}, gateway workers ${WORKERS}, consumer workers ${CONSUMER_WORKERS}, ${CONNECTIONS} connections, Kafka compression ${KAFKA_COMPRESSION}`)
     await admin.createTopics({ topics: [eventsTopic, ceilingTopic, dlqTopic].map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })), waitForLeaders: true })
-    consumer = startChild('consumer', 'consumers/src/main.ts', pipelineEnv({ LOG_LEVEL: 'debug', CONSUMER_TOPIC_REFRESH_MS: '2000' }))
+    consumer = startChild('consumer', 'consumers/src/main.ts', pipelineEnv({ LOG_LEVEL: 'debug', CONSUMER_TOPIC_REFRESH_MS: '2000', CONSUMER_WORKERS: String(CONSUMER_WORKERS) }))
     const consumerLog = consumer.log
     await waitUntil('consumer', () => readFileSync(consumerLog, 'utf8').includes('"consuming"'), 60_000)
     poller = startVisibilityPoller(ch)
@@ -500,7 +502,7 @@ async function main() {
       startedAt: new Date(started).toISOString(),
       durationS: Math.round((Date.now() - started) / 1000),
       machine: await machine(),
-      settings: { gatewayWorkers: WORKERS, connections: CONNECTIONS, kafkaCompression: KAFKA_COMPRESSION, partitions: PARTITIONS, eventBytes: eventSizes(), kafkaMessageMeanBytes: payload.meanBytes, gatewayLogLevel: 'info', consumerLogLevel: 'debug (one line per insert, for the insert counts)' },
+      settings: { gatewayWorkers: WORKERS, consumerWorkers: CONSUMER_WORKERS, connections: CONNECTIONS, kafkaCompression: KAFKA_COMPRESSION, partitions: PARTITIONS, eventBytes: eventSizes(), kafkaMessageMeanBytes: payload.meanBytes, gatewayLogLevel: 'info', consumerLogLevel: 'debug (one line per insert, for the insert counts)' },
       scenarios: rows,
       ceilings: { http, broker },
       exactlyOnce,

@@ -24,6 +24,8 @@ describe('loadConfig: access control settings', () => {
     ['IP_ANONYMIZATION', 'hash', /IP_ANONYMIZATION/],
     ['RATE_LIMIT_BURST', '0', /RATE_LIMIT_BURST/],
     ['RATE_LIMIT_REQUESTS_PER_SECOND', '-1', /RATE_LIMIT_REQUESTS_PER_SECOND/],
+    ['CONSUMER_WORKERS', '-1', /CONSUMER_WORKERS/],
+    ['KAFKA_COMPRESSION', 'snappy', /KAFKA_COMPRESSION/],
   ])('refuses %s=%s with a message naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message)
   })

@@ -1,6 +1,10 @@
 // Consumer process: read configuration once, start loading, and stop cleanly on SIGTERM / SIGINT.
-import { loadConfig } from '../../common/config.ts'
-import { createLogger, errorMessage } from '../../common/logger.ts'
+// With CONSUMER_WORKERS > 1 (0 = one per CPU core) the primary forks that many workers (common/workers.ts),
+// each a member of the one consumer group: Kafka spreads the partitions over them.
+import { availableParallelism } from 'node:os'
+import { loadConfig, type Config } from '../../common/config.ts'
+import { createLogger, errorMessage, type Logger } from '../../common/logger.ts'
+import { superviseWorkers } from '../../common/workers.ts'
 import { startConsumer } from './consumer.ts'
 
 let config
@@ -11,21 +15,26 @@ try {
   process.exit(2)
 }
 const log = createLogger('consumer', config.log.level)
+const workers = config.consumer.workers === 0 ? availableParallelism() : config.consumer.workers
 
-try {
-  const consumer = await startConsumer(config, log)
-  let stopping = false
-  const stop = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    log.info('shutting down', { signal })
-    await consumer.stop()
-    log.info('stopped')
-    process.exit(0)
+if (!superviseWorkers(workers, log)) await runConsumer(config, log)
+
+async function runConsumer(config: Config, log: Logger) {
+  try {
+    const consumer = await startConsumer(config, log)
+    let stopping = false
+    const stop = async (signal: string) => {
+      if (stopping) return
+      stopping = true
+      log.info('shutting down', { signal })
+      await consumer.stop()
+      log.info('stopped')
+      process.exit(0)
+    }
+    process.on('SIGTERM', () => void stop('SIGTERM'))
+    process.on('SIGINT', () => void stop('SIGINT'))
+  } catch (err) {
+    log.error('consumer failed to start', { error: errorMessage(err) })
+    process.exit(1)
   }
-  process.on('SIGTERM', () => void stop('SIGTERM'))
-  process.on('SIGINT', () => void stop('SIGINT'))
-} catch (err) {
-  log.error('consumer failed to start', { error: errorMessage(err) })
-  process.exit(1)
 }
