@@ -41,3 +41,21 @@ export function superviseWorkers(workers: number, log: Logger, forward: NodeJS.S
   for (const signal of forward) process.on(signal, () => eachWorker(signal))
   return true
 }
+
+/**
+ * A worker's (or single process's) clean stop: on SIGTERM or SIGINT (Ctrl-C reaches the workers and the
+ * primary at once) stop the service once, then exit 0.
+ */
+export function stopOnSignals(stopService: () => Promise<void>, log: Logger): void {
+  let stopping = false
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return
+    stopping = true
+    log.info('shutting down', { signal })
+    await stopService()
+    log.info('stopped')
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  process.on('SIGINT', () => void stop('SIGINT'))
+}

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os'
 import { loadConfig, type Config } from '../../common/config.ts'
 import { createLogger, errorMessage, type Logger } from '../../common/logger.ts'
-import { superviseWorkers } from '../../common/workers.ts'
+import { stopOnSignals, superviseWorkers } from '../../common/workers.ts'
 import { startConsumer } from './consumer.ts'
 
 let config
@@ -22,17 +22,7 @@ if (!superviseWorkers(workers, log)) await runConsumer(config, log)
 async function runConsumer(config: Config, log: Logger) {
   try {
     const consumer = await startConsumer(config, log)
-    let stopping = false
-    const stop = async (signal: string) => {
-      if (stopping) return
-      stopping = true
-      log.info('shutting down', { signal })
-      await consumer.stop()
-      log.info('stopped')
-      process.exit(0)
-    }
-    process.on('SIGTERM', () => void stop('SIGTERM'))
-    process.on('SIGINT', () => void stop('SIGINT'))
+    stopOnSignals(() => consumer.stop(), log)
   } catch (err) {
     log.error('consumer failed to start', { error: errorMessage(err) })
     process.exit(1)

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os'
 import { loadConfig } from '../../common/config.ts'
 import { createLogger, errorMessage } from '../../common/logger.ts'
 import { startGateway } from './server.ts'
-import { superviseWorkers } from '../../common/workers.ts'
+import { stopOnSignals, superviseWorkers } from '../../common/workers.ts'
 
 let config
 try {
@@ -22,18 +22,7 @@ const workers = config.gateway.workers === 0 ? availableParallelism() : config.g
 if (!superviseWorkers(workers, log, ['SIGHUP'])) {
   try {
     const gateway = await startGateway(config, log)
-    let stopping = false
-    const stop = async (signal: string) => {
-      if (stopping) return
-      stopping = true
-      log.info('shutting down', { signal })
-      await gateway.stop()
-      log.info('stopped')
-      process.exit(0)
-    }
-    process.on('SIGTERM', () => void stop('SIGTERM'))
-    // Ctrl-C reaches the workers and the primary at once; workers stop on it too.
-    process.on('SIGINT', () => void stop('SIGINT'))
+    stopOnSignals(() => gateway.stop(), log)
     // The key file is also re-read when it changes; SIGHUP forces it now.
     process.on('SIGHUP', () => void gateway.reloadWriteKeys())
   } catch (err) {
