@@ -6,6 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { Kafka, logLevel } from 'kafkajs'
+// registers the lz4 and zstd codecs (kafkajs ships gzip only): the gateway writes lz4 by default
+import '../../common/kafka.ts'
 import { expect } from 'vitest'
 import { loadConfig, type Config } from '../../common/config.ts'
 import { createClickHouse } from '../../common/clickhouse.ts'

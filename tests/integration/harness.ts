@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { Kafka, logLevel } from 'kafkajs'
+// registers the lz4 and zstd codecs (kafkajs ships gzip only): the gateway writes lz4 by default
+import '../../common/kafka.ts'
 import { loadConfig, type Config } from '../../common/config.ts'
 import { createClickHouse } from '../../common/clickhouse.ts'
 import { createLogger } from '../../common/logger.ts'
