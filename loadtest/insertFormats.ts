@@ -1,0 +1,78 @@
+// Which input format loads our rows into ClickHouse most cheaply: the loader's JSONEachRow (rows as objects,
+// encoded by @clickhouse/client) against TabSeparated (rows formatted and escaped by us). Same rows (the
+// gateway's serialized events through the loader's mapper), same table (schemas/clickhouse/001_events.sql in a
+// scratch database), inserts of ROWS rows, alternating formats. Reports per row: the loader's CPU (format +
+// send), ClickHouse's CPU (from /proc, the server's pid file under STACK_DIR) and wall time.
+//   npm run bench:insert              (after npm run stack:up; about a minute)
+import { readFileSync } from 'node:fs'
+import { Readable } from 'node:stream'
+import { createClient } from '@clickhouse/client'
+import { loadConfig } from '../common/config.ts'
+import { mapEventRow } from '../consumers/src/steps/mapEventRows.ts'
+import { enrichEvents } from '../gateway/src/steps/enrichEvent.ts'
+import { splitAndValidate } from '../gateway/src/steps/splitAndValidate.ts'
+import { bodyPool } from './generator.ts'
+
+const ROWS = Number(process.env.INSERT_ROWS ?? 5000)
+const ROUNDS = Number(process.env.INSERT_ROUNDS ?? 6)
+const stackDir = process.env.STACK_DIR ?? new URL('../.local/', import.meta.url).pathname
+const config = loadConfig()
+const clickhousePid = Number(readFileSync(`${stackDir}clickhouse/clickhouse.pid`, 'utf8').trim())
+const ticks = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(f[11]) + Number(f[12])) * 10 // utime + stime in ms (USER_HZ 100)
+}
+
+const rows: Record<string, string | number>[] = []
+for (const body of bodyPool({ batchSize: 100, gzip: false, invalidShare: 0, bodies: 64 })) {
+  const { meta, data } = JSON.parse(body.bytes.toString()) as { meta: never; data: unknown[] }
+  for (const o of enrichEvents(splitAndValidate(data, config.limits), { requestId: 'r', receivedAt: Date.now(), clientIp: '81.2.69.142', meta, maxFutureMs: 86_400_000, ipAnonymization: 'off' }, () => ({ country: 'GB', region: '', city: '' }))) {
+    if (!o.ok) continue
+    const mapped = mapEventRow(Buffer.from(JSON.stringify(o.event)))
+    if (mapped.ok) rows.push(mapped.row)
+  }
+}
+const columns = Object.keys(rows[0]!)
+// TabSeparated escaping: backslash, tab, newline (and carriage return, NUL) as backslash sequences
+const tsvField = (v: string | number) => (typeof v === 'number' ? String(v) : v.replace(/[\\\t\n\r\0]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' })[c]!))
+
+const database = `insertformats${Date.now().toString(36)}`
+const root = createClient({ url: config.clickhouse.url, username: config.clickhouse.user, password: config.clickhouse.password })
+const ddl = readFileSync(new URL('../schemas/clickhouse/001_events.sql', import.meta.url), 'utf8').replace(/--.*\n/g, '')
+await root.command({ query: `CREATE DATABASE ${database}` })
+await root.command({ query: ddl.replace('CREATE TABLE IF NOT EXISTS events', `CREATE TABLE ${database}.events`) })
+const ch = createClient({ url: config.clickhouse.url, username: config.clickhouse.user, password: config.clickhouse.password, database })
+
+const formats = {
+  JSONEachRow: (slice: typeof rows) => ch.insert({ table: 'events', values: slice, format: 'JSONEachRow', columns: columns as [string], clickhouse_settings: { wait_end_of_query: 1 } }),
+  TabSeparated: (slice: typeof rows) => {
+    const text = slice.map((r) => columns.map((c) => tsvField(r[c]!)).join('\t')).join('\n') + '\n'
+    return ch.insert({ table: 'events', values: Readable.from([text], { objectMode: false }), format: 'TabSeparated', columns: columns as [string], clickhouse_settings: { wait_end_of_query: 1 } })
+  },
+}
+const seen: Record<string, { node: number[]; clickhouse: number[]; wall: number[] }> = {}
+const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, insert] of Object.entries(formats)) {
+      const slice = Array.from({ length: ROWS }, (_, i) => rows[(i + round * ROWS) % rows.length]!)
+      const cpu0 = process.cpuUsage()
+      const ch0 = ticks(clickhousePid)
+      const t0 = performance.now()
+      await insert(slice)
+      const wall = performance.now() - t0
+      const cpu = process.cpuUsage(cpu0)
+      const s = (seen[name] ??= { node: [], clickhouse: [], wall: [] })
+      s.node.push((cpu.user + cpu.system) / ROWS)
+      s.clickhouse.push(((ticks(clickhousePid) - ch0) * 1000) / ROWS)
+      s.wall.push((wall * 1000) / ROWS)
+    }
+  }
+  process.stdout.write(`\n${ROUNDS} rounds of ${ROWS} rows per format, alternating, cycling through ${rows.length} distinct rows; medians, µs per row:\n\n`)
+  process.stdout.write('| format | loader CPU | ClickHouse CPU (10 ms ticks) | wall |\n| --- | ---: | ---: | ---: |\n')
+  for (const [name, s] of Object.entries(seen)) process.stdout.write(`| ${name} | ${median(s.node).toFixed(1)} | ${median(s.clickhouse).toFixed(1)} | ${median(s.wall).toFixed(1)} |\n`)
+} finally {
+  await root.command({ query: `DROP DATABASE IF EXISTS ${database}` })
+  await ch.close()
+  await root.close()
+}
