@@ -12,9 +12,7 @@ import { promisify } from 'node:util'
 import autocannon from 'autocannon'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { Kafka, logLevel } from 'kafkajs'
-import { loadConfig } from '../common/config.ts'
-import { splitAndValidate } from '../gateway/src/steps/splitAndValidate.ts'
-import { enrichEvents } from '../gateway/src/steps/enrichEvent.ts'
+import { gatewayEvents } from './gatewayEvents.ts'
 import { bodyPool, eventSizes, type BenchBody } from './generator.ts'
 import { round, watchProcesses, type ProcFigures } from './procStats.ts'
 
@@ -278,14 +276,7 @@ async function brokerCeiling(records: number, payloadFile: string) {
 
 /** The gateway's Kafka messages for these bodies (real validation + enrichment), one per line. */
 function writePayloadFile(pool: BenchBody[]): { file: string; meanBytes: number } {
-  const lines: string[] = []
-  const geo = () => ({ country: 'US', region: 'CA', city: 'Mountain View' })
-  for (const b of pool.slice(0, 16)) {
-    const body = JSON.parse(b.bytes.toString()) as { meta: never; data: unknown[] }
-    const limits = loadConfig({}).limits
-    const outcomes = enrichEvents(splitAndValidate(body.data, limits), { requestId: 'r', receivedAt: Date.now(), clientIp: '8.8.8.8', meta: body.meta, maxFutureMs: 86_400_000, ipAnonymization: 'off' }, geo)
-    for (const o of outcomes) if (o.ok) lines.push(JSON.stringify(o.event))
-  }
+  const lines = gatewayEvents(pool.slice(0, 16)).map((e) => JSON.stringify(e))
   const file = `${logDir}/payloads.txt`
   writeFileSync(file, lines.join('\n'))
   return { file, meanBytes: Math.round(lines.reduce((s, l) => s + Buffer.byteLength(l), 0) / lines.length) }

@@ -9,8 +9,7 @@ import { Readable } from 'node:stream'
 import { createClient } from '@clickhouse/client'
 import { loadConfig } from '../common/config.ts'
 import { mapEventRow } from '../consumers/src/steps/mapEventRows.ts'
-import { enrichEvents } from '../gateway/src/steps/enrichEvent.ts'
-import { splitAndValidate } from '../gateway/src/steps/splitAndValidate.ts'
+import { gatewayEvents } from './gatewayEvents.ts'
 import { bodyPool } from './generator.ts'
 
 const ROWS = Number(process.env.INSERT_ROWS ?? 5000)
@@ -24,13 +23,9 @@ const ticks = (pid: number) => {
 }
 
 const rows: Record<string, string | number>[] = []
-for (const body of bodyPool({ batchSize: 100, gzip: false, invalidShare: 0, bodies: 64 })) {
-  const { meta, data } = JSON.parse(body.bytes.toString()) as { meta: never; data: unknown[] }
-  for (const o of enrichEvents(splitAndValidate(data, config.limits), { requestId: 'r', receivedAt: Date.now(), clientIp: '81.2.69.142', meta, maxFutureMs: 86_400_000, ipAnonymization: 'off' }, () => ({ country: 'GB', region: '', city: '' }))) {
-    if (!o.ok) continue
-    const mapped = mapEventRow(Buffer.from(JSON.stringify(o.event)))
-    if (mapped.ok) rows.push(mapped.row)
-  }
+for (const event of gatewayEvents(bodyPool({ batchSize: 100, gzip: false, invalidShare: 0, bodies: 64 }))) {
+  const mapped = mapEventRow(Buffer.from(JSON.stringify(event)))
+  if (mapped.ok) rows.push(mapped.row)
 }
 const columns = Object.keys(rows[0]!)
 // TabSeparated escaping: backslash, tab, newline (and carriage return, NUL) as backslash sequences

@@ -8,9 +8,8 @@ import { loadConfig, type KafkaConfig } from '../common/config.ts'
 import { createLogger } from '../common/logger.ts'
 import { createKafkaEventProducer, type EventProducer, type OutgoingMessage } from '../gateway/src/eventProducer.ts'
 import { createPlatformaticEventProducer } from '../gateway/src/platformaticEventProducer.ts'
-import { enrichEvents } from '../gateway/src/steps/enrichEvent.ts'
 import { partitionKey } from '../gateway/src/steps/produceAccepted.ts'
-import { splitAndValidate } from '../gateway/src/steps/splitAndValidate.ts'
+import { gatewayEvents } from './gatewayEvents.ts'
 import { bodyPool } from './generator.ts'
 
 const SENDS = 300
@@ -20,12 +19,10 @@ const config = loadConfig({ ...process.env, KAFKA_LINGER_MS: '0' })
 const log = createLogger('producer-cost', 'error')
 const headers = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'x-request-id': 'producer-cost', 'schema-version': '1', 'content-type': 'application/json' }
 
+// 100-message sends, as the gateway makes them for 100-event uploads
+const events = gatewayEvents(bodyPool({ batchSize: 100, gzip: false, invalidShare: 0, bodies: 64 }))
 const batches: OutgoingMessage[][] = []
-for (const body of bodyPool({ batchSize: 100, gzip: false, invalidShare: 0, bodies: 64 })) {
-  const { meta, data } = JSON.parse(body.bytes.toString()) as { meta: never; data: unknown[] }
-  const outcomes = enrichEvents(splitAndValidate(data, config.limits), { requestId: 'r', receivedAt: Date.now(), clientIp: '81.2.69.142', meta, maxFutureMs: 86_400_000, ipAnonymization: 'off' }, () => ({ country: 'GB', region: '', city: '' }))
-  batches.push(outcomes.flatMap((o) => (o.ok ? [{ key: partitionKey(o.event), value: JSON.stringify(o.event), headers }] : [])))
-}
+for (let i = 0; i < events.length; i += 100) batches.push(events.slice(i, i + 100).map((e) => ({ key: partitionKey(e), value: JSON.stringify(e), headers })))
 
 const topic = `producercost${Date.now().toString(36)}`
 const admin = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).admin()

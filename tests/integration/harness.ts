@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { Kafka, logLevel } from 'kafkajs'
+import { afterAll, beforeAll } from 'vitest'
 // registers the lz4 and zstd codecs (kafkajs ships gzip only): the gateway writes lz4 by default
 import '../../common/kafka.ts'
 import { loadConfig, type Config } from '../../common/config.ts'
@@ -11,6 +12,8 @@ import { createClickHouse } from '../../common/clickhouse.ts'
 import { createLogger } from '../../common/logger.ts'
 import { toEventRow } from '../../consumers/src/steps/mapEventRows.ts'
 import { createGeoLookup } from '../../gateway/src/geo.ts'
+import { startGateway, type RunningGateway } from '../../gateway/src/server.ts'
+import { startConsumer, type RunningConsumer } from '../../consumers/src/consumer.ts'
 import { enrichEvents } from '../../gateway/src/steps/enrichEvent.ts'
 
 export const repoRoot = new URL('../../', import.meta.url).pathname
@@ -76,6 +79,31 @@ export async function queryRows<T = Record<string, unknown>>(config: Config, sql
   } finally {
     await client.close()
   }
+}
+
+/** The single number a `SELECT count() AS n ...` returns. */
+export async function countRows(config: Config, sql: string): Promise<number> {
+  return Number((await queryRows<{ n: string }>(config, sql))[0]!.n)
+}
+
+/**
+ * Gateway and consumer in this process for the test file: started before its tests, stopped after them, and
+ * the run's database dropped (kept with KEEP_TEST_DATABASE=1, for a look afterwards). A test may replace
+ * `consumer` (a restart); whatever runs at the end is stopped.
+ */
+export function pipelineForTests(config: Config, logs = { gateway: testLogger('gateway'), consumer: testLogger('consumer') }) {
+  const running = { gateway: undefined as unknown as RunningGateway, consumer: undefined as unknown as RunningConsumer }
+  beforeAll(async () => {
+    running.gateway = await startGateway(config, logs.gateway.log)
+    running.consumer = await startConsumer(config, logs.consumer.log)
+  })
+  afterAll(async () => {
+    await running.consumer?.stop()
+    await running.gateway?.stop()
+    if (process.env.KEEP_TEST_DATABASE === '1') console.log(`kept database ${config.clickhouse.database}`)
+    else await dropDatabase(config)
+  })
+  return running
 }
 
 export async function dropDatabase(config: Config) {

@@ -3,7 +3,7 @@
 // run's database (it_<id>) for a look afterwards.
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SpanKind, type Span } from '@opentelemetry/api'
 import { SeverityNumber } from '@opentelemetry/api-logs'
 import { OTLPLogExporter as LogsJson } from '@opentelemetry/exporter-logs-otlp-http'
@@ -18,30 +18,15 @@ import { resourceFromAttributes } from '@opentelemetry/resources'
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs'
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics'
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace'
-import { startConsumer, type RunningConsumer } from '../../consumers/src/consumer.ts'
-import { startGateway, type RunningGateway } from '../../gateway/src/server.ts'
 import { bindQuery, shippedQueries } from '../../schemas/queries/catalog.ts'
-import { dropDatabase, integrationConfig, queryRows, repoRoot, runId, testLogger, waitFor, INTEGRATION_DEV_KEY } from './harness.ts'
+import { countRows, integrationConfig, pipelineForTests, queryRows, repoRoot, runId, waitFor, INTEGRATION_DEV_KEY } from './harness.ts'
 
 const id = runId()
 const config = integrationConfig(id)
 const authHeaders = { Authorization: `Bearer ${INTEGRATION_DEV_KEY}` }
-let gateway: RunningGateway
-let consumer: RunningConsumer
+const running = pipelineForTests(config)
 
-beforeAll(async () => {
-  gateway = await startGateway(config, testLogger('gateway').log)
-  consumer = await startConsumer(config, testLogger('consumer').log)
-})
-
-afterAll(async () => {
-  await consumer?.stop()
-  await gateway?.stop()
-  if (process.env.KEEP_TEST_DATABASE === '1') console.log(`kept database it_${id}`)
-  else await dropDatabase(config)
-})
-
-const count = async (sql: string) => Number((await queryRows<{ n: string }>(config, sql))[0]!.n)
+const count = (sql: string) => countRows(config, sql)
 
 // A context whose active span is `parent`, without registering a global context manager.
 function withParent(parent: Span) {
@@ -76,7 +61,7 @@ describe.each([
   const resource = resourceFromAttributes({ 'service.name': service, 'service.instance.id': `${id}-1` })
 
   it('gets its spans into ClickHouse, one trace findable by id and printed as a tree', async () => {
-    const url = `${gateway.url}/v1/traces`
+    const url = `${running.gateway.url}/v1/traces`
     const exporter = encoding === 'protobuf' ? new TracesProto({ url, compression, headers: authHeaders }) : new TracesJson({ url, compression, headers: authHeaders })
     const copy = new InMemorySpanExporter() // what the SDK itself recorded, to compare with what landed
     const provider = new TracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor({ exporter }), new SimpleSpanProcessor({ exporter: copy })] })
@@ -117,7 +102,7 @@ describe.each([
   })
 
   it('gets its metrics into ClickHouse and the per-minute rollup', async () => {
-    const url = `${gateway.url}/v1/metrics`
+    const url = `${running.gateway.url}/v1/metrics`
     const exporter = encoding === 'protobuf' ? new MetricsProto({ url, compression, headers: authHeaders }) : new MetricsJson({ url, compression, headers: authHeaders })
     const provider = new MeterProvider({ resource, readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 600_000 })] })
     const meter = provider.getMeter('it-runtime')
@@ -158,7 +143,7 @@ describe.each([
   })
 
   it('gets its logs into ClickHouse', async () => {
-    const url = `${gateway.url}/v1/logs`
+    const url = `${running.gateway.url}/v1/logs`
     const exporter = encoding === 'protobuf' ? new LogsProto({ url, compression, headers: authHeaders }) : new LogsJson({ url, compression, headers: authHeaders })
     const provider = new LoggerProvider({ resource, processors: [new SimpleLogRecordProcessor({ exporter })] })
     const logger = provider.getLogger('it')
@@ -197,7 +182,7 @@ describe('a request with some invalid spans', () => {
   ] as const)('gets an OTLP partial_success with the rejected count (%s); the valid ones land', async (encoding, contentType, serializer) => {
     const service = `it-partial-${encoding}`
     const { spans, valid } = spansWithTwoInvalid(service)
-    const res = await fetch(`${gateway.url}/v1/traces`, { method: 'POST', headers: { 'content-type': contentType, ...authHeaders }, body: serializer.serializeRequest(spans)! as Uint8Array<ArrayBuffer> })
+    const res = await fetch(`${running.gateway.url}/v1/traces`, { method: 'POST', headers: { 'content-type': contentType, ...authHeaders }, body: serializer.serializeRequest(spans)! as Uint8Array<ArrayBuffer> })
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe(contentType)
     const answer = serializer.deserializeResponse(new Uint8Array(await res.arrayBuffer()))
@@ -216,7 +201,7 @@ describe('spans, metrics and logs in our own envelope (/v1/batch)', () => {
     const traceId = '5b8efff798038103d269b633813fc60c'
     const now = BigInt(Date.now()) * 1_000_000n
     const post = (category: string, data: unknown[]) =>
-      fetch(`${gateway.url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeaders }, body: JSON.stringify({ meta: { app_id: `it-envelope-${id}`, category }, data }) })
+      fetch(`${running.gateway.url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeaders }, body: JSON.stringify({ meta: { app_id: `it-envelope-${id}`, category }, data }) })
     const spans = await post('spans', [{ trace_id: traceId, span_id: 'aaaaaaaaaaaaaaa1', name: 'op', start_time_unix_nano: String(now), end_time_unix_nano: String(now + 1_500_000n) }])
     const metrics = await post('metrics', [{ name: 'it.envelope.gauge', type: 'gauge', time_unix_nano: String(now), value: 7 }])
     const logs = await post('logs', [{ time_unix_nano: String(now), body: 'hello', trace_id: traceId }])

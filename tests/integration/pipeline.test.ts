@@ -1,42 +1,28 @@
 // Real HTTP → real Kafka → real consumer → real ClickHouse.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Partitioners } from 'kafkajs'
 import { batchExamples } from '../../schemas/examples/index.ts'
-import { startGateway, type RunningGateway } from '../../gateway/src/server.ts'
-import { startConsumer, type RunningConsumer } from '../../consumers/src/consumer.ts'
-import { dropDatabase, integrationConfig, postJson, queryRows, runId, testKafka, testLogger, waitFor } from './harness.ts'
+import { startConsumer } from '../../consumers/src/consumer.ts'
+import { countRows, integrationConfig, pipelineForTests, postJson, queryRows, runId, testKafka, testLogger, waitFor } from './harness.ts'
 
 const id = runId()
 const config = integrationConfig(id)
 const gatewayLog = testLogger('gateway')
 const consumerLog = testLogger('consumer')
-let gateway: RunningGateway
-let consumer: RunningConsumer
+const running = pipelineForTests(config, { gateway: gatewayLog, consumer: consumerLog })
 
 const mixed = batchExamples().find((e) => e.file === 'mixed-batch.json')!
 const clientTrace = '4bf92f3577b34da6a3ce929d0e0e4736'
 type Row = { backend_id: string; event_id: string; country: string; region: string; city: string; ip: string; n: string }
 
-const countFinal = async (where = '1') =>
-  Number((await queryRows<{ n: string }>(config, `SELECT count() AS n FROM events FINAL WHERE ${where}`))[0]!.n)
-const countRaw = async (where = '1') => Number((await queryRows<{ n: string }>(config, `SELECT count() AS n FROM events WHERE ${where}`))[0]!.n)
-
-beforeAll(async () => {
-  gateway = await startGateway(config, gatewayLog.log)
-  consumer = await startConsumer(config, consumerLog.log)
-})
-
-afterAll(async () => {
-  await consumer?.stop()
-  await gateway?.stop()
-  await dropDatabase(config)
-})
+const countFinal = (where = '1') => countRows(config, `SELECT count() AS n FROM events FINAL WHERE ${where}`)
+const countRaw = (where = '1') => countRows(config, `SELECT count() AS n FROM events WHERE ${where}`)
 
 describe('a batch mixing valid and invalid events', () => {
   let accepted: { id: string; backend_id: string }[] = []
 
   it('gets 206 and one part per event in request order', async () => {
-    const res = await postJson(`${gateway.url}/v1/batch`, mixed.request, {
+    const res = await postJson(`${running.gateway.url}/v1/batch`, mixed.request, {
       traceparent: `00-${clientTrace}-00f067aa0ba902b7-01`,
       'x-request-id': `it-${id}`,
     })
@@ -95,7 +81,7 @@ describe('a batch mixing valid and invalid events', () => {
 describe('the consumer', () => {
   it('picks up a new category topic and loads it from its first event', async () => {
     const first = batchExamples().find((e) => e.file === 'node-service-batch.json')!
-    const res = await postJson(`${gateway.url}/v1/batch`, first.request)
+    const res = await postJson(`${running.gateway.url}/v1/batch`, first.request)
     expect(res.status).toBe(200)
     await waitFor('node.runtime rows', async () => (await countFinal(`category = 'node.runtime'`)) === first.request.data.length)
   })
@@ -113,7 +99,7 @@ describe('the consumer', () => {
     await producer.send({ topic, acks: -1, messages: [{ key: 'k', value: '{"this is": not json', partition: 0 }] })
 
     // a valid event behind it, on the same partition
-    const after = await postJson(`${gateway.url}/v1/batch`, { meta: { app_id: 'after-poison', category: 'poison' }, data: [{ id: 'p1', name: 'ok', timestamp: Date.now() }] })
+    const after = await postJson(`${running.gateway.url}/v1/batch`, { meta: { app_id: 'after-poison', category: 'poison' }, data: [{ id: 'p1', name: 'ok', timestamp: Date.now() }] })
     expect(after.status).toBe(200)
     await producer.disconnect()
 
@@ -151,13 +137,13 @@ describe('the consumer', () => {
     const rawBefore = await countRaw()
     expect(before).toBeGreaterThan(0)
     // Replay: rewind the group to the beginning, as if none of the commits had happened.
-    await consumer.stop()
+    await running.consumer.stop()
     const admin = testKafka(config).admin()
     await admin.connect()
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(`it${id}.`))
     for (const topic of topics) await admin.resetOffsets({ groupId: config.consumer.groupId, topic, earliest: true })
     await admin.disconnect()
-    consumer = await startConsumer(config, consumerLog.log)
+    running.consumer = await startConsumer(config, consumerLog.log)
     // the rows really were inserted a second time...
     await waitFor('replayed inserts', async () => (await countRaw()) >= rawBefore * 2)
     // ...and each event still counts once

@@ -4,30 +4,15 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startConsumer, type RunningConsumer } from '../../consumers/src/consumer.ts'
-import { startGateway, type RunningGateway } from '../../gateway/src/server.ts'
+import { describe, expect, it } from 'vitest'
 import { batchExamples } from '../../schemas/examples/index.ts'
-import { dropDatabase, integrationConfig, postJson, queryRows, repoRoot, runId, testLogger, waitFor } from './harness.ts'
+import { countRows, integrationConfig, pipelineForTests, postJson, queryRows, repoRoot, runId, waitFor } from './harness.ts'
 
 const id = runId()
 const config = integrationConfig(id, { SELF_TRACE_SAMPLE_RATIO: '1' })
-let gateway: RunningGateway
-let consumer: RunningConsumer
+const running = pipelineForTests(config)
 
-beforeAll(async () => {
-  gateway = await startGateway(config, testLogger('gateway').log)
-  consumer = await startConsumer(config, testLogger('consumer').log)
-})
-
-afterAll(async () => {
-  await consumer?.stop()
-  await gateway?.stop()
-  if (process.env.KEEP_TEST_DATABASE === '1') console.log(`kept database it_${id}`)
-  else await dropDatabase(config)
-})
-
-const count = async (sql: string) => Number((await queryRows<{ n: string }>(config, sql))[0]!.n)
+const count = (sql: string) => countRows(config, sql)
 const valid = batchExamples().find((e) => e.file === 'valid-batch.json')!
 
 describe('an upload with a client traceparent, self-tracing on', () => {
@@ -36,7 +21,7 @@ describe('an upload with a client traceparent, self-tracing on', () => {
   const appId = `selftrace-${id}`
 
   it('prints the gateway and consumer spans of that upload as one tree', async () => {
-    const res = await postJson(`${gateway.url}/v1/batch`, { ...valid.request, meta: { ...valid.request.meta, app_id: appId } }, { traceparent: `00-${clientTrace}-${clientSpan}-01` })
+    const res = await postJson(`${running.gateway.url}/v1/batch`, { ...valid.request, meta: { ...valid.request.meta, app_id: appId } }, { traceparent: `00-${clientTrace}-${clientSpan}-01` })
     expect(res.status).toBe(200)
     await waitFor('the events', async () => (await count(`SELECT count() AS n FROM events FINAL WHERE app_id = '${appId}'`)) === valid.request.data.length)
     // gateway: server span + decode/validate/enrich/produce; consumer: its load span in the upload's trace
@@ -88,7 +73,7 @@ describe('an upload with a client traceparent, self-tracing on', () => {
     // the client's own span, sent without a traceparent (that request is traced in a trace of its own)
     const startNs = (BigInt(Date.now() - 5_000) * 1_000_000n).toString()
     const endNs = (BigInt(Date.now()) * 1_000_000n).toString()
-    const res = await postJson(`${gateway.url}/v1/batch`, { meta: { app_id: appId, category: 'spans' }, data: [{ trace_id: clientTrace, span_id: clientSpan, name: 'checkout click', kind: 'client', start_time_unix_nano: startNs, end_time_unix_nano: endNs, service: 'shop-web' }] })
+    const res = await postJson(`${running.gateway.url}/v1/batch`, { meta: { app_id: appId, category: 'spans' }, data: [{ trace_id: clientTrace, span_id: clientSpan, name: 'checkout click', kind: 'client', start_time_unix_nano: startNs, end_time_unix_nano: endNs, service: 'shop-web' }] })
     expect(res.status).toBe(200)
     await waitFor('7 spans', async () => (await count(`SELECT count() AS n FROM spans_by_trace FINAL WHERE trace_id = '${clientTrace}'`)) === 7)
     const { stdout } = await promisify(execFile)(process.execPath, [`${repoRoot}scripts/query.ts`, 'trace', `trace_id=${clientTrace}`], { env: { ...process.env, CLICKHOUSE_DATABASE: config.clickhouse.database } })
