@@ -15,6 +15,9 @@ fi
 node -e 'const [maj]=process.versions.node.split(".").map(Number); if (maj < 24) { console.error(`test: Node ${process.version} is too old; the project pins Node 24 LTS in node_modules (run npm ci)`); process.exit(1) }'
 
 bash scripts/stack.sh up
+# the browser tests (SDK, console) drive Debian's chromium through playwright-core
+bash scripts/ensure-chromium.sh
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 passed=0
 failed=0
