@@ -133,7 +133,12 @@ export function createApp(deps: GatewayDeps) {
     return ready ? c.json({ status: 'ready', kafka: 'connected' }) : c.json({ status: 'not ready', kafka: 'unreachable' }, 503)
   })
   app.get('/metrics', async (c) => {
-    return c.text(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType })
+    try {
+      return c.text(await metrics.scrape(), 200, { 'Content-Type': metrics.registry.contentType })
+    } catch (err) {
+      // a worker could not gather the other workers' metrics: say so rather than answer one worker's share
+      return c.text(`# metrics unavailable: ${err instanceof Error ? err.message : String(err)}\n`, 503)
+    }
   })
 
   app.notFound((c) => c.json(envelopeError(`no route for ${c.req.method} ${c.req.path}`), 404))

@@ -1,6 +1,7 @@
 // Prometheus metrics of the gateway (GET /metrics). Names follow the seed's counters: all_upload,
 // wrong_meta, wrong_data, success_upload are the `type` label of gateway_uploads_total.
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
+import { metricsForScrape } from '../../common/clusterMetrics.ts'
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>
 
@@ -69,6 +70,8 @@ export function createGatewayMetrics() {
 
   return {
     registry,
+    /** what GET /metrics answers: with GATEWAY_WORKERS > 1 the sum over all workers, else this registry */
+    scrape: metricsForScrape(registry),
     httpRequests,
     httpDuration,
     uploads,
