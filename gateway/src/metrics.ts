@@ -59,6 +59,13 @@ export function createGatewayMetrics() {
     registers: [registry],
   })
 
+  const otlpEmptyRequests = new Counter({
+    name: 'gateway_otlp_empty_requests_total',
+    help: 'OTLP export requests that decoded to no span, data point or log record (answered 200, nothing stored), by signal',
+    labelNames: ['signal'] as const,
+    registers: [registry],
+  })
+
   // Categories come from clients: cap the label values so a hostile client cannot explode the series.
   const seenCategories = new Set<string>()
   const categoryLabel = (category: string) => {
@@ -78,6 +85,7 @@ export function createGatewayMetrics() {
     produceDuration,
     authFailures,
     rateLimited,
+    otlpEmptyRequests,
     countEvent(category: string, outcome: 'accepted' | 'rejected', reason: string, n = 1) {
       events.inc({ category: categoryLabel(category), outcome, reason }, n)
     },
