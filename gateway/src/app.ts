@@ -13,6 +13,7 @@ import type { EventProducer } from './eventProducer.ts'
 import type { GeoLookup } from './geo.ts'
 import type { GatewayMetrics } from './metrics.ts'
 import { rateLimitPerKey } from './middleware/rateLimitPerKey.ts'
+import { refuseCorsPreflight } from './middleware/refuseCorsPreflight.ts'
 import { requireWriteKey } from './middleware/requireWriteKey.ts'
 import { batchRoute } from './routes/batch.ts'
 import { otlpRoute } from './routes/otlp.ts'
@@ -115,7 +116,9 @@ export function createApp(deps: GatewayDeps) {
       })
   const writeKey = requireWriteKey({ required: deps.auth.required, verify: deps.verifyWriteKey, metrics })
   const rateLimit = rateLimitPerKey({ ...deps.auth.rateLimit, metrics })
+  const refusePreflight = refuseCorsPreflight(config.corsAllowedOrigins)
   for (const path of INGEST_PATHS) {
+    app.use(path, refusePreflight)
     if (corsForIngest) app.use(path, corsForIngest)
     app.use(path, writeKey, rateLimit)
   }
