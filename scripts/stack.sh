@@ -567,6 +567,8 @@ main() {
     status)
       services_from_arg "${1:-}"
       for s in "${SERVICES[@]}"; do svc_fn "$s" status || rc=3; done
+      # the exit status is for scripts; under npm a non-zero status also prints npm's own error lines
+      if [[ $rc -ne 0 ]]; then say "status: not everything is running (start it with npm run stack:up or npm start): exit status 3, for scripts (under npm, the npm error lines that follow only repeat it)"; fi
       return $rc
       ;;
     reset)
