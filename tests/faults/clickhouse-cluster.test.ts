@@ -11,6 +11,7 @@ import { LoadDriver, type Proc, chCommand, chQuery, check, expectExactlyOnce, la
 // npm test (FAULTS_SHORT=1) runs the replica and consumer kills; the shard and ZooKeeper outages take about
 // a minute each on a busy machine, so only `npm run test:faults` runs them (README says so).
 const longOnly = short ? it.skip : it
+const clusterNodes = Object.keys(testCluster.nodes) as ClusterNode[]
 const scenarios: Scenario[] = []
 const procs: Proc[] = []
 const clusterScenario = (name: string, extra: Record<string, string> = {}) => {
@@ -81,6 +82,7 @@ describe('ClickHouse cluster faults (CLICKHOUSE_CLUSTER, 2 shards x 2 replicas)'
   longOnly('one whole shard down for 30 s: the consumer retries and commits nothing until it is back', async () => {
     const s = clusterScenario('cluster-shard-down')
     const { consumer } = await underLoad(s, async () => {
+      const shard1 = [nodePid('s1r1'), nodePid('s1r2')]
       process.kill(nodePid('s2r1'), 'SIGTERM')
       process.kill(nodePid('s2r2'), 'SIGTERM')
       await sleep(5_000) // a batch inserted just before may still commit
@@ -91,6 +93,7 @@ describe('ClickHouse cluster faults (CLICKHOUSE_CLUSTER, 2 shards x 2 replicas)'
       const lagLate = await lag(s)
       expect(committedLate).toBe(committedEarly)
       expect(lagLate).toBeGreaterThan(lagEarly)
+      expect([nodePid('s1r1'), nodePid('s1r2')]).toEqual(shard1)
       await clusterStack('up', 'clickhouse')
       return `shard 2 (s2r1, s2r2) down 30 s: committed offsets stayed at ${committedLate} while the lag grew ${lagEarly} → ${lagLate}`
     })
@@ -101,6 +104,7 @@ describe('ClickHouse cluster faults (CLICKHOUSE_CLUSTER, 2 shards x 2 replicas)'
   longOnly('ZooKeeper stopped for 20 s: replicas read-only, inserts retried, nothing lost', async () => {
     const s = clusterScenario('cluster-zookeeper-stopped')
     const { consumer } = await underLoad(s, async () => {
+      const pids = clusterNodes.map(nodePid)
       process.kill(zookeeperPid(), 'SIGTERM')
       const readOnly = await waitFor('a replica to turn read-only', async () => (await onNode('s1r1', `SELECT is_readonly FROM system.replicas WHERE database = '${s.config.clickhouse.database}' AND table = 'events_local'`)).trim() === '1', 20_000, 500)
         .then(() => true, () => false)
@@ -108,6 +112,8 @@ describe('ClickHouse cluster faults (CLICKHOUSE_CLUSTER, 2 shards x 2 replicas)'
       await clusterStack('up', 'clickhouse')
       await waitFor('every replica writable again', async () => (await onNode('s1r1', "SELECT sum(is_readonly) FROM system.replicas")).trim() === '0', 60_000)
       expect(readOnly).toBe(true)
+      // no node crashed meanwhile (`up` would have restarted it silently)
+      expect(clusterNodes.map(nodePid)).toEqual(pids)
       return `ZooKeeper stopped 20 s (events_local on s1r1 read-only: ${readOnly})`
     })
     expect(consumer.running).toBe(true)
