@@ -40,9 +40,6 @@ export function integrationConfig(id: string, env: Record<string, string> = {}):
     PRODUCE_TIMEOUT_MS: '3000',
     RETRY_AFTER_SECONDS: '2',
     LOG_LEVEL: 'warn',
-    // the stack the run was started against (a worktree's own ports), else the defaults
-    ...(process.env.KAFKA_BROKERS ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS } : {}),
-    ...(process.env.CLICKHOUSE_URL ? { CLICKHOUSE_URL: process.env.CLICKHOUSE_URL } : {}),
     // the gateway's producer library can be chosen for a whole run (KAFKA_PRODUCER_CLIENT=platformatic npx vitest ...)
     ...(process.env.KAFKA_PRODUCER_CLIENT ? { KAFKA_PRODUCER_CLIENT: process.env.KAFKA_PRODUCER_CLIENT } : {}),
     // the stack the runner points at (a second stack on other ports); without these the tests used the
