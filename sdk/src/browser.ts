@@ -1,7 +1,9 @@
 // Browser lifecycle: when the page is hidden or unloads, persist what has no outcome yet (offline queue)
 // and send what is waiting with fetch(keepalive) inside the shared 64 KiB budget, then sendBeacon
-// (text/plain, ?write_key=). On load, events stored by earlier pages or closed tabs are restored. Resends
-// are safe: the gateway derives its id from (app, event id), so a copy that did arrive collapses.
+// (text/plain, ?write_key=: no preflight) for the rest (Chromium counts beacons against the same budget:
+// what fits in neither stays stored and is sent by the next page load). On load, events stored by earlier
+// pages or closed tabs are restored. Resends are safe: the gateway derives its id from (app, event id), so
+// a copy that did arrive collapses.
 import type { Core } from './client.ts'
 import type { KeyValueStorage } from './options.ts'
 import { uuidv7 } from './uuid.ts'
@@ -29,11 +31,11 @@ export function attachBrowser(core: Core): () => void {
     if (storage) persistOpen(core, storage, key)
   }
   core.onNetworkFailure = persist
-  // keep the stored copy current once there is one; at most every flush interval
+  // keep the stored copy current (settled events leave it), at most once a second
   core.onSettled = () => {
     if (!storage || dirty) return
     dirty = true
-    core.o.timers.set(() => dirty && persist(), core.o.flushIntervalMs)
+    core.o.timers.set(() => dirty && persist(), 1000)
   }
   const onHide = (e: { persisted?: boolean }, unloading: boolean) => {
     persist()
@@ -65,7 +67,7 @@ function storageOf(core: Core, g: BrowserGlobals): KeyValueStorage | null {
 
 /** Waiting events: fetch(keepalive) batches within the budget, then sendBeacon; returns how many were beaconed. */
 export function sendForUnload(core: Core): number {
-  let budget = KEEPALIVE_BUDGET - core.keepaliveBytes
+  let budget = keepaliveSupported() ? KEEPALIVE_BUDGET - core.keepaliveBytes : 0
   while (core.q.waiting.length > 0 && budget > 1024) {
     const batch = core.q.take(core.o.maxBatchEvents, budget - 1024)
     if (batch.length === 0 || batch[0]!.bytes > budget - 1024) {
@@ -77,6 +79,12 @@ export function sendForUnload(core: Core): number {
     core.sendKeepalive(batch, bytes)
   }
   return beaconRest(core)
+}
+
+/** fetch(keepalive) exists (Chromium, Safari, Firefox ≥ 133); elsewhere sendBeacon carries the unload. */
+function keepaliveSupported(): boolean {
+  const R = (globalThis as unknown as { Request?: { prototype: object } }).Request
+  return !!R && 'keepalive' in R.prototype
 }
 
 function beaconRest(core: Core): number {
