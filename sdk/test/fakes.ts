@@ -62,6 +62,8 @@ export type SentRequest = {
   keepalive?: boolean
   /** ids this request's delivered answer acknowledged (code 0) */
   acked: string[]
+  /** virtual time the answer was handed to the client (I/O can let timers run meanwhile) */
+  answeredAt?: number
 }
 
 /** What the fake gateway does with one request. */
@@ -101,6 +103,7 @@ export function fakeGateway(clock: VirtualClock, script: (req: SentRequest, n: n
       req.acked.push(req.events[i]!.id)
     }
     const body = { code: 0, message: reply.message ?? `HTTP ${reply.status}`, retryable: false, parts }
+    req.answeredAt = clock.now
     const headers = new Map<string, string>(reply.retryAfter !== undefined ? [['retry-after', reply.retryAfter]] : [])
     return { status: reply.status, headers: { get: (n: string) => headers.get(n.toLowerCase()) ?? null }, json: async () => body }
   }
