@@ -76,6 +76,22 @@ export class Core {
       this.refuse(rec, INVALID_EVENT, `the event cannot be serialized to JSON: ${(err as Error).message}`)
       return id
     }
+    this.admit(rec)
+    return id
+  }
+
+  /** Queue an item of a typed category (a metric point, span or log record) as it is: `item.id` is its id. */
+  trackItem(item: { id: string; name: string }): string {
+    this.s.tracked++
+    const rec: EventRecord = { id: item.id, name: item.name, json: '', bytes: 0, attempts: 0, seq: ++this.seq, dueAt: this.o.now() + this.o.flushIntervalMs, state: 'queued' }
+    this.q.add(rec)
+    rec.json = JSON.stringify(item)
+    this.admit(rec)
+    return item.id
+  }
+
+  /** Size check, queue caps, then the queue. */
+  private admit(rec: EventRecord): void {
     rec.bytes = utf8Length(rec.json)
     if (rec.bytes > this.o.maxEventBytes) {
       this.refuse(rec, EVENT_TOO_LARGE, `event is ${rec.bytes} bytes, limit ${this.o.maxEventBytes} (LIMIT_EVENT_BYTES)`)
@@ -87,7 +103,6 @@ export class Core {
       this.q.enqueue(rec)
       this.pump()
     }
-    return id
   }
 
   private eventBody(id: string, name: string, now: number, properties: Record<string, unknown> | undefined, opts: TrackOptions | undefined) {
@@ -139,7 +154,8 @@ export class Core {
       this.timerAt = Infinity
       this.pump()
     }, Math.max(0, at - this.o.now()))
-    ;(this.timer as { unref?: () => void } | null)?.unref?.() // never keeps a Node process alive by itself
+    // a Node process is not kept alive by the SDK alone, unless someone awaits flush()/shutdown()
+    if (this.waiters.length === 0) (this.timer as { unref?: () => void } | null)?.unref?.()
   }
 
   /** Serialize once per attempt: meta.sent_at is this attempt's clock. */

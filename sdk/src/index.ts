@@ -7,6 +7,7 @@ import type { ClientOptions } from './options.ts'
 export type { ClientOptions, DroppedEvent, DropReason, FetchLike, KeyValueStorage, RefusedEvent, TraceContext } from './options.ts'
 export type { FlushResult, Stats, TrackOptions } from './client.ts'
 export { uuidv7 } from './uuid.ts'
+export { otelTraceContext, type OtelApi } from './traceContext.ts'
 
 export type Client = {
   /** Queue one event; returns its id (a UUID v7 unless options.id is given), the same on every attempt. */
