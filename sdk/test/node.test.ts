@@ -85,5 +85,5 @@ describe('sdk for Node', () => {
     server.close()
     expect(exit.signal).toBe('SIGTERM')
     expect(bodies.flatMap((b) => JSON.parse(b).data.map((e: { name: string }) => e.name))).toEqual(['job_done', 'job_done', 'job_done'])
-  })
+  }, 30_000) // a child Node process: its start-up alone takes seconds on a busy machine
 })
