@@ -3,9 +3,16 @@
 const hex: string[] = []
 for (let i = 0; i < 256; i++) hex.push((i + 0x100).toString(16).slice(1))
 
+// random bytes drawn 4 KiB at a time: one getRandomValues call per 256 ids
+const pool = new Uint8Array(4096)
+let used = pool.length
+
 export function uuidv7(now: number = Date.now()): string {
-  const b = new Uint8Array(16)
-  globalThis.crypto.getRandomValues(b)
+  if (used + 16 > pool.length) {
+    globalThis.crypto.getRandomValues(pool)
+    used = 0
+  }
+  const b = pool.subarray(used, (used += 16))
   let ts = now
   for (let i = 5; i >= 0; i--) {
     b[i] = ts % 256
