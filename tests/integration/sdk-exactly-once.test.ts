@@ -6,12 +6,15 @@ import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClient } from '../../sdk/src/index.ts'
-import { countRows, integrationConfig, INTEGRATION_DEV_KEY, pipelineForTests, queryRows, runId, stack, waitFor } from './harness.ts'
+import { createClient as createNodeClient } from '../../sdk/src/node.ts'
+import { bindQuery, shippedQueries } from '../../schemas/queries/catalog.ts'
+import { countRows, integrationConfig, INTEGRATION_DEV_KEY, pipelineForTests, queryRows, runId, stack, testLogger, waitFor } from './harness.ts'
 
 const N = Number(process.env.SDK_E2E_EVENTS ?? 20_000)
 const id = runId()
 const config = integrationConfig(id, { KAFKA_LINGER_MS: '2' })
-const running = pipelineForTests(config)
+const logs = { gateway: testLogger('gateway'), consumer: testLogger('consumer') }
+const running = pipelineForTests(config, logs)
 const appId = `sdk-e2e-${id}`
 
 /** Forwards to the gateway; every `cutEvery`-th answer is read from the gateway, then the client's socket is destroyed. */
@@ -102,7 +105,12 @@ describe(`SDK exactly once: ${N} events, Kafka stopped ~10 s, answers cut by a p
     expect(proxy.counts.byStatus[503]).toBeGreaterThan(0)
 
     const where = `app_id = '${appId}'` // appId is this test's own [a-z0-9-] name
-    await waitFor('every event in ClickHouse', async () => (await countRows(config, `SELECT count() AS n FROM events FINAL WHERE ${where}`)) >= N, 120_000, 1000)
+    const loaded = await waitFor('every event in ClickHouse', async () => (await countRows(config, `SELECT count() AS n FROM events FINAL WHERE ${where}`)) >= N, 180_000, 1000).catch(() => false)
+    if (!loaded) {
+      const missing = await queryRows(config, `SELECT count() AS final, uniqExact(event_id) AS ids FROM events FINAL WHERE ${where}`)
+      console.log(`sdk e2e: not all loaded: ${JSON.stringify(missing)}; consumer log tail:\n${logs.consumer.lines.slice(-30).join('')}`)
+    }
+    expect(loaded).toBe(true)
     const [agg] = await queryRows<{ final: string; ids: string; raw: string }>(config, `SELECT (SELECT count() FROM events FINAL WHERE ${where}) AS final, (SELECT uniqExact(event_id) FROM events WHERE ${where}) AS ids, (SELECT count() FROM events WHERE ${where}) AS raw`)
     console.log(`sdk e2e: ClickHouse count() FINAL ${agg!.final}, uniqExact(event_id) ${agg!.ids}, rows before collapsing ${agg!.raw}`)
     expect(Number(agg!.final)).toBe(N)
@@ -110,4 +118,24 @@ describe(`SDK exactly once: ${N} events, Kafka stopped ~10 s, answers cut by a p
     const stored = await queryRows<{ event_id: string }>(config, `SELECT event_id FROM events FINAL WHERE ${where}`)
     expect(new Set(stored.map((r) => r.event_id))).toEqual(new Set(tracked))
   }, 240_000)
+
+  it('collectRuntimeMetrics: the Node service shows up in the node_runtime query', async () => {
+    const service = `sdk-runtime-${id}`
+    const client = createNodeClient({ endpoint: running.gateway.url, writeKey: INTEGRATION_DEV_KEY, appId, category: 'api', otel: false })
+    const stop = client.collectRuntimeMetrics({ intervalMs: 300, service })
+    await new Promise((r) => setTimeout(r, 1500))
+    stop()
+    const flushed = await client.flush()
+    expect(flushed.pending).toBe(0)
+    expect(client.stats().refused).toBe(0)
+    const query = shippedQueries().find((q) => q.name === 'node_runtime')!
+    const rows = await waitFor('node_runtime rows', async () => {
+      const r = await queryRows<{ service: string; heap_used_mb: number; cpu_percent: number; eventloop_delay_p99_ms: number }>(config, bindQuery(query, { service, from: '-1h', to: 'now', step: '3600' }))
+      return r.length === 1 && r[0]!.heap_used_mb > 0 ? r : null
+    }, 60_000, 1000)
+    console.log(`sdk runtime metrics via node_runtime: ${JSON.stringify(rows[0])}`)
+    expect(rows[0]!.service).toBe(service)
+    expect(rows[0]!.heap_used_mb).toBeGreaterThan(1)
+    await client.shutdown()
+  }, 120_000)
 })
