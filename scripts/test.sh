@@ -43,6 +43,8 @@ step() { # step NAME CMD... : a check that counts as one test
 
 step typecheck tsc --noEmit -p .
 step lint eslint .
+# the SDK's ESM build and browser bundle, held under its gzipped size budget (the browser tests load it)
+step sdk-bundle node scripts/build-sdk.ts
 
 mkdir -p .local
 vitest_step() { # vitest_step NAME ARGS... : run vitest, add its test counts (from the JSON reporter)

@@ -349,7 +349,7 @@ function idOf(item: unknown): string {
 const ALLOWED_STATUS = new Set([200, 206, 400, 413, 415])
 const PART_CODES = new Set<number>(Object.values(partCodes).map((c) => c.code))
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[57][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
 type Case = { body: Uint8Array | string; headers: Record<string, string>; peer?: string }
 

@@ -1,11 +1,11 @@
 // Step 3 of POST /v1/batch: give every valid event its server identity and times, and geo from its IP.
 import { isIP } from 'node:net'
-import { uuidv7 } from '../../../common/ids.ts'
 import type { BatchMeta } from '../../../schemas/envelope.ts'
 import { EVENT_SCHEMA_VERSION, type ClientEvent, type EnrichedEvent } from '../../../schemas/event.ts'
 import { anonymizeIp, type IpAnonymization } from '../anonymizeIp.ts'
 import { normalizeIp } from '../clientAddress.ts'
 import type { GeoLookup } from '../geo.ts'
+import { eventIdentity } from './eventIdentity.ts'
 import type { Rejected, ValidationOutcome } from './splitAndValidate.ts'
 
 export type RequestFacts = {
@@ -55,20 +55,21 @@ function sharedFields(facts: RequestFacts) {
 }
 
 function enrichOne(event: ClientEvent, ip: string, facts: RequestFacts, shared: ReturnType<typeof sharedFields>, geo: GeoLookup): EnrichedEvent {
-  const { timestamp, correction } = correctTime(event.timestamp, shared.sent_at, facts.receivedAt, facts.maxFutureMs)
+  // UUID client ids get a server id and time that a resend reproduces exactly (eventIdentity.ts)
+  const identity = eventIdentity(shared.app_id, event.id, event.timestamp, correctTime(event.timestamp, shared.sent_at, facts.receivedAt, facts.maxFutureMs), facts.receivedAt)
   const place = geo(ip)
   return {
     schema_version: EVENT_SCHEMA_VERSION,
-    backend_id: uuidv7(facts.receivedAt),
+    backend_id: identity.backend_id,
     event_id: event.id,
     app_id: shared.app_id,
     category: shared.category,
     name: event.name,
-    timestamp,
+    timestamp: identity.timestamp,
     client_timestamp: event.timestamp,
     received_at: facts.receivedAt,
     sent_at: shared.sent_at,
-    time_correction: correction,
+    time_correction: identity.time_correction,
     ip: anonymizeIp(ip, facts.ipAnonymization),
     country: place.country,
     region: place.region,
