@@ -179,16 +179,16 @@ export function attributes(list: unknown, depth = 0): Obj {
 export function anyValue(v: unknown, depth = 0): unknown {
   if (!isObj(v)) return null
   if (depth > MAX_VALUE_DEPTH) return { '(truncated)': `nested deeper than ${MAX_VALUE_DEPTH} levels` }
-  if ('stringValue' in v) return String(v.stringValue)
+  if ('stringValue' in v) return scalarText(v.stringValue)
   if ('boolValue' in v) return v.boolValue === true
   if ('intValue' in v) {
-    const n = Number(v.intValue)
-    return Number.isSafeInteger(n) ? n : String(v.intValue)
+    const n = typeof v.intValue === 'number' || typeof v.intValue === 'string' ? Number(v.intValue) : NaN
+    return Number.isSafeInteger(n) ? n : scalarText(v.intValue)
   }
   if ('doubleValue' in v) return toNumber(v.doubleValue)
   if ('arrayValue' in v) return arr(isObj(v.arrayValue) ? v.arrayValue.values : undefined).map((x) => anyValue(x, depth + 1))
   if ('kvlistValue' in v) return attributes(isObj(v.kvlistValue) ? v.kvlistValue.values : undefined, depth + 1)
-  if ('bytesValue' in v) return String(v.bytesValue)
+  if ('bytesValue' in v) return scalarText(v.bytesValue)
   return null
 }
 
@@ -209,13 +209,22 @@ function enumName(v: unknown, names: string[], prefix: string): string | undefin
 /** Ids are hex in OTLP/JSON; an empty id is absent. Anything else is passed on for the schema to refuse. */
 function idText(v: unknown): string | undefined {
   if (v === undefined || v === null || v === '') return undefined
-  return typeof v === 'string' ? v.toLowerCase() : String(v)
+  return typeof v === 'string' ? v.toLowerCase() : scalarText(v)
 }
 
 function nanos(v: unknown): string | undefined {
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return BigInt(v).toString()
   if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v).toString()
-  return v === undefined ? undefined : String(v)
+  return v === undefined ? undefined : scalarText(v)
+}
+
+/**
+ * A wrong-typed value as text for the schema to refuse. Not String(v): on an array nested a few thousand
+ * levels deep Array#toString overflows the stack.
+ */
+function scalarText(v: unknown): string {
+  if (Array.isArray(v)) return '(an array)'
+  return typeof v === 'object' && v !== null ? '(an object)' : String(v)
 }
 
 function optionalNanos(v: unknown): string | undefined {

@@ -168,11 +168,12 @@ export function splitAndValidateItems(data: unknown[], type: TelemetryType, limi
   const seen = new Set<string>()
   return data.map((item, index): ItemOutcome => {
     const id = type.itemId(item)
-    const bytes = Buffer.byteLength(JSON.stringify(item) ?? '')
+    const bytes = jsonBytes(item)
     if (bytes > limits.eventBytes) {
       return reject(index, id, 'EVENT_TOO_LARGE', `${type.noun} is ${formatBytes(bytes)}, limit ${formatBytes(limits.eventBytes)} (LIMIT_EVENT_BYTES)`)
     }
-    const parsed = type.clientSchema.safeParse(item)
+    const parsed = safeParse(type.clientSchema, item)
+    if (parsed === 'threw') return reject(index, id, 'INVALID_EVENT', `${type.noun} ${UNVALIDATABLE}`)
     if (!parsed.success) return reject(index, id, 'INVALID_EVENT', `${type.noun}: ${describeIssues(parsed.error)}`)
     for (const obj of type.attributeObjects(parsed.data)) {
       const shape = measureProperties(obj, limits.propertyDepth + 1)
@@ -183,6 +184,7 @@ export function splitAndValidateItems(data: unknown[], type: TelemetryType, limi
         return reject(index, id, 'TOO_MANY_PROPERTIES', `${type.noun}: attributes hold ${shape.keys} keys, limit ${limits.propertyKeys} (LIMIT_PROPERTY_KEYS)`)
       }
     }
+    if (bytes < 0) return reject(index, id, 'EVENT_TOO_LARGE', `${type.noun} cannot be measured as JSON`)
     const key = type.uniqueKey(parsed.data)
     if (key !== '') {
       if (seen.has(key)) return reject(index, id, 'DUPLICATE_ID', `${type.noun} ${key} already appears earlier in this request`)
