@@ -58,6 +58,13 @@ export function createGatewayMetrics() {
     registers: [registry],
   })
 
+  const unexpectedErrors = new Counter({
+    name: 'gateway_unexpected_errors_total',
+    help: 'Requests answered 500 because of an error no step handled (a bug: each is logged with its request id and stack), by route',
+    labelNames: ['route'] as const,
+    registers: [registry],
+  })
+
   // Categories come from clients: cap the label values so a hostile client cannot explode the series.
   const seenCategories = new Set<string>()
   const categoryLabel = (category: string) => {
@@ -75,6 +82,7 @@ export function createGatewayMetrics() {
     produceDuration,
     authFailures,
     rateLimited,
+    unexpectedErrors,
     countEvent(category: string, outcome: 'accepted' | 'rejected', reason: string, n = 1) {
       events.inc({ category: categoryLabel(category), outcome, reason }, n)
     },

@@ -9,14 +9,15 @@ import { partCodes } from '../../../schemas/codes.ts'
 import type { EventProducer } from '../eventProducer.ts'
 import type { GeoLookup } from '../geo.ts'
 import type { GatewayMetrics } from '../metrics.ts'
-import { buildResponse, envelopeError } from '../steps/buildResponse.ts'
+import { buildResponse } from '../steps/buildResponse.ts'
+import { refuse } from '../refusals.ts'
 import { decodeBody } from '../steps/decodeBody.ts'
 import { enrichEvents, type EnrichOutcome } from '../steps/enrichEvent.ts'
 import { enrichItems, type ItemEnrichOutcome } from '../steps/enrichItems.ts'
 import { produceAccepted, produceItems, type ProduceResult } from '../steps/produceAccepted.ts'
 import { checkEnvelope, splitAndValidate, splitAndValidateItems } from '../steps/splitAndValidate.ts'
 import { typeForCategory } from '../../../schemas/telemetryTypes.ts'
-import type { GatewayEnv } from '../app.ts'
+import type { GatewayEnv } from '../gatewayEnv.ts'
 import { ANY_APP } from '../auth/writeKeys.ts'
 import type { RecordingSpan, SelfTracer } from '../../../common/selfTrace.ts'
 import { traceRequest, type StepSpans } from '../selfTraceRequest.ts'
@@ -43,12 +44,12 @@ export function batchRoute(deps: BatchDeps) {
     const decodeSpan = spans.child('decode')
     const decoded = await decodeBody(c.req.raw, limits)
     decodeSpan?.end(decoded.ok ? {} : { error: decoded.message })
-    if (!decoded.ok) return c.json(envelopeError(decoded.message), decoded.status)
+    if (!decoded.ok) return refuse(c, { status: decoded.status, message: decoded.message, retryable: false })
 
     const checked = checkEnvelope(decoded.json, limits)
     if (!checked.ok) {
       if (checked.wrongMeta) metrics.uploads.inc({ type: 'wrong_meta' })
-      return c.json(envelopeError(checked.message), checked.status)
+      return refuse(c, { status: checked.status, message: checked.message, retryable: false })
     }
     const { meta, data } = checked.envelope
 
@@ -57,7 +58,7 @@ export function batchRoute(deps: BatchDeps) {
     if (scope && scope.appId !== ANY_APP && scope.appId !== meta.app_id) {
       metrics.authFailures.inc({ reason: 'wrong_app' })
       c.set('summary', { app_id: meta.app_id, category: meta.category, events: data.length })
-      return c.json(envelopeError(`write key ${scope.keyId} may write to app "${scope.appId}" only, not to "${meta.app_id.slice(0, 128)}"`), 403)
+      return refuse(c, { status: 403, message: `write key ${scope.keyId} may write to app "${scope.appId}" only, not to "${meta.app_id.slice(0, 128)}"`, retryable: false })
     }
 
     const trace = c.get('trace')

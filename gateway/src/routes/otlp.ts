@@ -2,17 +2,18 @@
 //   decode → OTLP to items → split/validate → enrich → produce → respond
 // The items are spans, metric points and log records in our own shapes (schemas/), validated, enriched and
 // produced by the same steps as /v1/batch categories spans / metrics / logs. Answers per OTLP/HTTP:
-// 200 with Export*ServiceResponse (partial_success when items were refused), 400/413/415 with a
-// google.rpc.Status, 503 + Retry-After when Kafka did not acknowledge (the exporter retries).
+// 200 with Export*ServiceResponse (partial_success when items were refused); every other answer is a
+// google.rpc.Status (refusals.ts), e.g. 503 + Retry-After when Kafka did not acknowledge (the exporter retries).
 import type { Context } from 'hono'
 import type { GatewayConfig, Limits } from '../../../common/config.ts'
 import type { Logger } from '../../../common/logger.ts'
 import type { TelemetryType } from '../../../schemas/telemetryType.ts'
 import { ANY_APP } from '../auth/writeKeys.ts'
-import type { GatewayEnv } from '../app.ts'
+import type { GatewayEnv } from '../gatewayEnv.ts'
 import type { EventProducer } from '../eventProducer.ts'
 import type { GatewayMetrics } from '../metrics.ts'
-import { encodeResponse, encodeStatus, type SignalKind } from '../otlp/otlpProto.ts'
+import { encodeResponse, type SignalKind } from '../otlp/otlpProto.ts'
+import { refuse } from '../refusals.ts'
 import { otlpToItems } from '../otlp/otlpToItems.ts'
 import { decodeOtlp, type OtlpEncoding } from '../steps/decodeOtlp.ts'
 import { enrichItems } from '../steps/enrichItems.ts'
@@ -30,11 +31,6 @@ export type OtlpDeps = {
   selfTracer?: SelfTracer
 }
 
-// gRPC status codes carried by google.rpc.Status
-const INVALID_ARGUMENT = 3
-const RESOURCE_EXHAUSTED = 8
-const UNAVAILABLE = 14
-
 export function otlpRoute(kind: SignalKind, type: TelemetryType, deps: OtlpDeps) {
   const { config, limits, producer, metrics, log } = deps
   // self-tracing (SELF_TRACE_SAMPLE_RATIO): the request span and one span per step, when sampled
@@ -45,13 +41,13 @@ export function otlpRoute(kind: SignalKind, type: TelemetryType, deps: OtlpDeps)
     const decodeSpan = spans.child('decode')
     const decoded = await decodeOtlp(c.req.raw, kind, limits)
     decodeSpan?.end(decoded.ok ? {} : { error: decoded.message })
-    if (!decoded.ok) return status(c, decoded.status, decoded.status === 413 ? RESOURCE_EXHAUSTED : INVALID_ARGUMENT, decoded.message, decoded.encoding)
+    if (!decoded.ok) return refuse(c, { status: decoded.status, message: decoded.message, retryable: false })
     const { encoding } = decoded
 
     const mapped = otlpToItems(kind, decoded.request, receivedAt)
-    if (!mapped.ok) return status(c, 400, INVALID_ARGUMENT, mapped.message, encoding)
+    if (!mapped.ok) return refuse(c, { status: 400, message: mapped.message, retryable: false })
     if (mapped.items.length > limits.otlpItemsPerRequest) {
-      return status(c, 413, RESOURCE_EXHAUSTED, `request has ${mapped.items.length} ${type.noun}s, limit ${limits.otlpItemsPerRequest} (LIMIT_OTLP_ITEMS_PER_REQUEST)`, encoding)
+      return refuse(c, { status: 413, message: `request has ${mapped.items.length} ${type.noun}s, limit ${limits.otlpItemsPerRequest} (LIMIT_OTLP_ITEMS_PER_REQUEST)`, retryable: false })
     }
 
     // items OTLP could not even map are refused as invalid; the others are validated like /v1/batch items
@@ -85,8 +81,7 @@ export function otlpRoute(kind: SignalKind, type: TelemetryType, deps: OtlpDeps)
     if (produced.status === 'unavailable') {
       log.warn('kafka produce failed', { request_id: requestId, topic: produced.topic, error: produced.error })
       metrics.countEvent(type.category, 'rejected', 'KAFKA_UNAVAILABLE', accepted)
-      c.header('Retry-After', String(config.retryAfterSeconds))
-      return status(c, 503, UNAVAILABLE, `Kafka did not acknowledge in time: nothing of this request was accepted; retry after ${config.retryAfterSeconds} s`, encoding)
+      return refuse(c, { status: 503, message: `Kafka did not acknowledge in time: nothing of this request was accepted; retry after ${config.retryAfterSeconds} s`, retryable: true, retryAfterSeconds: config.retryAfterSeconds })
     }
     if (accepted > 0) metrics.countEvent(type.category, 'accepted', 'ACCEPTED', accepted)
     for (const r of refused) metrics.countEvent(type.category, 'rejected', r.reason, 1)
@@ -102,11 +97,6 @@ function describeRefusals(refused: Rejected[], total: number, type: TelemetryTyp
   return `${refused.length} of ${total} ${type.noun}s refused: ${reasons.join('; ')}${more}`.slice(0, 2000)
 }
 
-function status(c: Context<GatewayEnv>, httpStatus: 400 | 413 | 415 | 503, code: number, message: string, encoding: OtlpEncoding) {
-  c.set('summary', { ...c.get('summary'), error: message.slice(0, 200) })
-  return respond(c, httpStatus, encodeStatus(code, message, encoding), encoding)
-}
-
-function respond(c: Context<GatewayEnv>, httpStatus: 200 | 400 | 413 | 415 | 503, body: Uint8Array | string, encoding: OtlpEncoding) {
+function respond(c: Context<GatewayEnv>, httpStatus: 200, body: Uint8Array | string, encoding: OtlpEncoding) {
   return c.body(typeof body === 'string' ? body : new Uint8Array(body), httpStatus, { 'Content-Type': encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json' })
 }
