@@ -19,7 +19,7 @@ export function checkEnvelope(json: unknown, limits: Limits): EnvelopeResult {
     return { ok: false, status: 400, message: 'body must be a JSON object {"meta": {...}, "data": [...]}', wrongMeta: false }
   }
   const parsed = safeParse(batchEnvelopeSchema, json)
-  if (parsed === 'threw') return { ok: false, status: 400, message: `body ${UNVALIDATABLE}`, wrongMeta: false }
+  if (parsed === 'threw') return { ok: false, status: 400, message: unvalidatable(batchEnvelopeSchema, json), wrongMeta: false }
   if (!parsed.success) {
     const wrongMeta = parsed.error.issues.some((i) => i.path[0] === 'meta')
     return { ok: false, status: 400, message: describeIssues(parsed.error), wrongMeta }
@@ -75,7 +75,7 @@ function validateOne(item: unknown, index: number, limits: Limits): ValidationOu
     return reject(index, id, 'EVENT_TOO_LARGE', `event is ${formatBytes(bytes)}, limit ${formatBytes(limits.eventBytes)} (LIMIT_EVENT_BYTES)`)
   }
   const parsed = safeParse(clientEventSchema, item)
-  if (parsed === 'threw') return reject(index, id, 'INVALID_EVENT', `event ${UNVALIDATABLE}`)
+  if (parsed === 'threw') return reject(index, id, 'INVALID_EVENT', unvalidatable(clientEventSchema, item))
   if (!parsed.success) return reject(index, id, 'INVALID_EVENT', describeIssues(parsed.error))
   const event = parsed.data
   if (event.properties) {
@@ -92,7 +92,7 @@ function validateOne(item: unknown, index: number, limits: Limits): ValidationOu
       return reject(index, id, 'TOO_MANY_PROPERTIES', `properties hold ${shape.keys} keys, limit ${limits.propertyKeys} (LIMIT_PROPERTY_KEYS)`)
     }
   }
-  if (bytes < 0) return reject(index, id, 'EVENT_TOO_LARGE', 'event cannot be measured as JSON')
+  if (bytes < 0) return reject(index, id, 'EVENT_TOO_LARGE', unmeasurable(item))
   return { index, id: event.id, ok: true, event }
 }
 
@@ -109,7 +109,29 @@ function jsonBytes(item: unknown): number {
   }
 }
 
-const UNVALIDATABLE = 'cannot be validated: a field holds a hostile value (such as {"length": ...} where a string or an array belongs)'
+/** "meta.app_id: cannot be validated: ...": the path of the first field whose own schema throws (see safeParse). */
+function unvalidatable(schema: z.ZodType, item: unknown): string {
+  return `${throwingPath(schema, item) || 'item'}: cannot be validated: holds a hostile value (such as {"length": ...} where a string or an array belongs)`
+}
+
+function throwingPath(schema: z.ZodType, value: unknown): string {
+  const shape = (schema as { shape?: Record<string, z.ZodType> }).shape
+  if (!shape || !isObject(value)) return ''
+  const field = Object.keys(shape).find((k) => Object.hasOwn(value, k) && safeParse(shape[k]!, value[k]) === 'threw')
+  if (field === undefined) return ''
+  const inner = throwingPath(unwrapOptional(shape[field]!), value[field])
+  return inner ? `${field}.${inner}` : field
+}
+
+const unwrapOptional = (schema: z.ZodType): z.ZodType => (schema as { unwrap?: () => z.ZodType }).unwrap?.() ?? schema
+
+/** "body: cannot be measured as JSON ...": the first field JSON.stringify gives up on. */
+function unmeasurable(item: unknown): string {
+  const field = isObject(item) ? Object.keys(item).find((k) => jsonBytes(item[k]) < 0) : undefined
+  return `${field ?? 'item'}: cannot be measured as JSON (nested too deep) (LIMIT_EVENT_BYTES)`
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /**
  * zod's length checks (min/max) also run on a value of the wrong type and compare its `length` as a number:
@@ -173,7 +195,7 @@ export function splitAndValidateItems(data: unknown[], type: TelemetryType, limi
       return reject(index, id, 'EVENT_TOO_LARGE', `${type.noun} is ${formatBytes(bytes)}, limit ${formatBytes(limits.eventBytes)} (LIMIT_EVENT_BYTES)`)
     }
     const parsed = safeParse(type.clientSchema, item)
-    if (parsed === 'threw') return reject(index, id, 'INVALID_EVENT', `${type.noun} ${UNVALIDATABLE}`)
+    if (parsed === 'threw') return reject(index, id, 'INVALID_EVENT', `${type.noun}: ${unvalidatable(type.clientSchema, item)}`)
     if (!parsed.success) return reject(index, id, 'INVALID_EVENT', `${type.noun}: ${describeIssues(parsed.error)}`)
     for (const obj of type.attributeObjects(parsed.data)) {
       const shape = measureProperties(obj, limits.propertyDepth + 1)
@@ -184,7 +206,7 @@ export function splitAndValidateItems(data: unknown[], type: TelemetryType, limi
         return reject(index, id, 'TOO_MANY_PROPERTIES', `${type.noun}: attributes hold ${shape.keys} keys, limit ${limits.propertyKeys} (LIMIT_PROPERTY_KEYS)`)
       }
     }
-    if (bytes < 0) return reject(index, id, 'EVENT_TOO_LARGE', `${type.noun} cannot be measured as JSON`)
+    if (bytes < 0) return reject(index, id, 'EVENT_TOO_LARGE', `${type.noun}: ${unmeasurable(item)}`)
     const key = type.uniqueKey(parsed.data)
     if (key !== '') {
       if (seen.has(key)) return reject(index, id, 'DUPLICATE_ID', `${type.noun} ${key} already appears earlier in this request`)
