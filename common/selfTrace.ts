@@ -6,9 +6,10 @@
 // Spans are buffered and flushed every FLUSH_MS or FLUSH_AT spans as one produce (acks=-1). The buffer is
 // bounded: when full, new spans are dropped and counted; recording never blocks or fails a request.
 import { createHash } from 'node:crypto'
-import { randomHexId, uuidv7 } from './ids.ts'
+import { randomHexId } from './ids.ts'
 import { topicFor } from '../schemas/event.ts'
 import { spanType, type ClientSpan } from '../schemas/span.ts'
+import { serverSideFacts } from '../schemas/telemetryType.ts'
 
 export type SelfTraceConfig = { sampleRatio: number; topicTemplate: string }
 
@@ -131,8 +132,12 @@ export function createSelfTracer(opts: SelfTracerOptions): SelfTracer {
       droppedCount++
       return
     }
-    const enriched = spanType.enrich(parsed.data, { requestId, receivedAt: Date.now(), appId: opts.service }, uuidv7())
-    buffer.push({ key: spanType.partitionKey(enriched), value: JSON.stringify(enriched), headers })
+    const enriched = spanType.enrich(parsed.data, serverSideFacts({ requestId, receivedAt: Date.now(), appId: opts.service, category: spanType.category }))
+    if (!enriched.ok) {
+      droppedCount++
+      return
+    }
+    buffer.push({ key: spanType.partitionKey(enriched.value), value: JSON.stringify(enriched.value), headers })
     if (buffer.length >= flushAt) void flush()
   }
 

@@ -10,7 +10,7 @@ import { createKafka, startKafkaSource } from './kafkaSource.ts'
 import { faultHook } from './faultInjection.ts'
 import { loadBatch } from './loader.ts'
 import { createClickHouseWriter } from './steps/insertRows.ts'
-import { routeForTopic } from './steps/mapTelemetryRows.ts'
+import { routeForTopic } from './steps/mapRows.ts'
 import { createSelfTracer, nowNs } from '../../common/selfTrace.ts'
 import { recordLoadSpans } from './traceLoad.ts'
 

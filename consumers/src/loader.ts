@@ -7,15 +7,14 @@ import { errorMessage, type Logger } from '../../common/logger.ts'
 import type { DeadLetter, DeadLetterSink, InboundMessage } from './deadLetter.ts'
 import type { FaultHook } from './faultInjection.ts'
 import { InsertError, type RowWriter } from './steps/insertRows.ts'
-import { mapEventRow } from './steps/mapEventRows.ts'
 
 export type LoaderDeps = {
   writer: RowWriter
   deadLetters: DeadLetterSink
   /** the batch's table; a batch holds one topic-partition, hence one type */
   table: string
-  /** the table's pure row mapper (default: generic events) */
-  mapRow?: (value: Buffer | null) => { ok: true; row: object } | { ok: false; reason: string }
+  /** the table's pure row mapper (steps/mapRows.ts) */
+  mapRow: (value: Buffer | null) => { ok: true; row: object } | { ok: false; reason: string }
   log: Logger
   retryMaxMs: number
   /** false once the batch must be given up (shutdown or partition revoked): nothing is committed then */
@@ -37,9 +36,8 @@ export async function loadBatch(messages: InboundMessage[], deps: LoaderDeps): P
   if (messages.length === 0) return { status: 'abandoned' }
   const rows: Mapped[] = []
   const dead: DeadLetter[] = []
-  const mapRow = deps.mapRow ?? mapEventRow
   for (const message of messages) {
-    const mapped = mapRow(message.value)
+    const mapped = deps.mapRow(message.value)
     if (mapped.ok) rows.push({ message, row: mapped.row })
     else dead.push({ message, stage: 'map', reason: mapped.reason })
   }

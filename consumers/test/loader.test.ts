@@ -3,6 +3,7 @@ import { createLogger } from '../../common/logger.ts'
 import type { DeadLetter, InboundMessage } from '../src/deadLetter.ts'
 import { loadBatch, type LoaderDeps } from '../src/loader.ts'
 import { InsertError } from '../src/steps/insertRows.ts'
+import { routeForTopic } from '../src/steps/mapRows.ts'
 
 const valid = (n: number) =>
   JSON.stringify({
@@ -32,6 +33,7 @@ function harness(opts: { insert?: (rows: object[]) => Promise<void>; stillOwned?
       },
     },
     table: 'events',
+    mapRow: routeForTopic('telemetry.{category}', 'telemetry.web').mapRow,
     log: createLogger('test', 'error', () => {}),
     retryMaxMs: 20,
     shouldContinue: opts.stillOwned ?? (() => true),

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { routeForTopic } from '../../consumers/src/steps/mapTelemetryRows.ts'
+import { routeForTopic } from '../../consumers/src/steps/mapRows.ts'
 import { RecordingProducer, TEST_DEV_KEY, testApp } from '../../gateway/test/fakes.ts'
 import { batchExamples, otlpExamples } from '../examples/index.ts'
 
