@@ -7,7 +7,7 @@ import { createKafkaClient } from '../../common/kafka.ts'
 import type { ConsumerConfig, KafkaConfig } from '../../common/config.ts'
 import { errorMessage, type Logger } from '../../common/logger.ts'
 import { topicPattern } from '../../schemas/event.ts'
-import type { InboundMessage } from './deadLetter.ts'
+import type { InboundMessage } from './inboundMessage.ts'
 
 export type PartitionBatch = {
   messages: InboundMessage[]

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../../common/logger.ts'
-import type { DeadLetter, InboundMessage } from '../src/deadLetter.ts'
+import type { DeadLetter } from '../src/deadLetter.ts'
+import type { InboundMessage } from '../src/inboundMessage.ts'
 import { loadBatch, type LoaderDeps } from '../src/loader.ts'
 import { InsertError } from '../src/steps/insertRows.ts'
 import { routeForTopic } from '../src/steps/mapRows.ts'
@@ -36,7 +37,7 @@ function harness(opts: { insert?: (rows: object[]) => Promise<void>; stillOwned?
     mapRow: routeForTopic('telemetry.{category}', 'telemetry.web').mapRow,
     log: createLogger('test', 'error', () => {}),
     retryMaxMs: 20,
-    shouldContinue: opts.stillOwned ?? (() => true),
+    stillOwned: opts.stillOwned ?? (() => true),
     heartbeat: async () => {},
     commit: async (next) => {
       events.push(`commit ${next}`)

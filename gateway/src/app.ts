@@ -110,9 +110,9 @@ export function createApp(deps: GatewayDeps) {
 
   app.post('/v1/batch', batchRoute(deps))
   // OTLP/HTTP: the OpenTelemetry SDKs' exporters post here (protobuf or JSON)
-  app.post('/v1/traces', otlpRoute('traces', typeForCategory('spans')!, deps))
-  app.post('/v1/metrics', otlpRoute('metrics', typeForCategory('metrics')!, deps))
-  app.post('/v1/logs', otlpRoute('logs', typeForCategory('logs')!, deps))
+  app.post('/v1/traces', otlpRoute('traces', typeForCategory('spans'), deps))
+  app.post('/v1/metrics', otlpRoute('metrics', typeForCategory('metrics'), deps))
+  app.post('/v1/logs', otlpRoute('logs', typeForCategory('logs'), deps))
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', async (c) => {
