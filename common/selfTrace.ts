@@ -42,13 +42,6 @@ export function sampleRequest(traceId: string, callerFlags: string | null, ratio
   return sampledByRatio(traceId, ratio)
 }
 
-/** Parses `00-<trace>-<span>-<flags>`; null when malformed. */
-export function parseTraceparent(value: string | undefined): { traceId: string; spanId: string; sampled: boolean } | null {
-  const m = value ? /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(value) : null
-  if (!m || /^0+$/.test(m[1]!) || /^0+$/.test(m[2]!)) return null
-  return { traceId: m[1]!, spanId: m[2]!, sampled: (parseInt(m[3]!, 16) & 1) === 1 }
-}
-
 // Wall-clock nanoseconds: hrtime's resolution anchored once to Date.now().
 const anchorNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint()
 export const nowNs = (): bigint => anchorNs + process.hrtime.bigint()

@@ -18,11 +18,6 @@ export function typeForCategory(category: string): TelemetryType {
   return byCategory.get(category) ?? byCategory.get(ANY_CATEGORY)!
 }
 
-/** Whether a category is reserved by a type (its items are not generic events). */
-export function isReservedCategory(category: string): boolean {
-  return category !== ANY_CATEGORY && byCategory.has(category)
-}
-
 /** The category a topic was named for by the template (`telemetry.{category}`), or null. */
 export function categoryOfTopic(template: string, topic: string): string | null {
   const [before, after] = template.split('{category}') as [string, string]

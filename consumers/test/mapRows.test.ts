@@ -6,7 +6,7 @@ import { batchExamples, poisonMessages } from '../../schemas/examples/index.ts'
 import { eventsTable } from '../../schemas/event.ts'
 import { canonicalJson } from '../../schemas/metricPoint.ts'
 import { dateTimeText } from '../../schemas/telemetryType.ts'
-import { isReservedCategory, telemetryTypes, typeForCategory } from '../../schemas/telemetryTypes.ts'
+import { telemetryTypes, typeForCategory } from '../../schemas/telemetryTypes.ts'
 import { batchItems } from '../../gateway/src/batchItems.ts'
 import { createGeoLookup } from '../../gateway/src/geo.ts'
 import { checkEnvelope } from '../../gateway/src/steps/splitAndValidate.ts'
@@ -118,7 +118,7 @@ describe('routeForTopic', () => {
     expect(routeForTopic(template, topic).table).toBe(table)
   })
 
-  it('reserved categories are the typed ones; every other is a generic event', () => {
-    expect(['spans', 'metrics', 'logs', 'web', '*'].map(isReservedCategory)).toEqual([true, true, true, false, false])
+  it('reserved categories name their type; every other category is a generic event', () => {
+    expect(['spans', 'metrics', 'logs', 'web', 'node.runtime'].map((c) => typeForCategory(c).noun)).toEqual(['span', 'metric point', 'log record', 'event', 'event'])
   })
 })

@@ -2,6 +2,8 @@
 // spans, metric points and log records in the client shapes of schemas/span.ts, metricPoint.ts and
 // logRecord.ts, which then pass the same validation as /v1/batch items. Pure. Never throws: an item it
 // cannot map is an outcome with the reason (counted in partial_success), the rest go on.
+import { temporalities } from '../../../schemas/metricPoint.ts'
+import { spanKinds, statusCodes } from '../../../schemas/span.ts'
 import type { SignalKind } from './otlpProto.ts'
 
 export type OtlpItem = { ok: true; item: Record<string, unknown> } | { ok: false; message: string }
@@ -12,9 +14,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : [])
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 
-const spanKinds = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer']
-const statusCodes = ['unset', 'ok', 'error']
-const temporalities = ['unspecified', 'delta', 'cumulative']
+// our enum names are OTLP's, in OTLP's numeric order (schemas/span.ts, metricPoint.ts)
 
 /** The top-level list of each request, and its name in messages. */
 const topLevel = { traces: 'resourceSpans', metrics: 'resourceMetrics', logs: 'resourceLogs' } as const
@@ -197,7 +197,7 @@ function toNumber(v: unknown): number {
 }
 
 /** Enum as a number (OTLP/JSON and protobuf) or its proto name → our lower-case name; undefined if unknown. */
-function enumName(v: unknown, names: string[], prefix: string): string | undefined {
+function enumName(v: unknown, names: readonly string[], prefix: string): string | undefined {
   if (typeof v === 'number') return names[v]
   if (typeof v === 'string' && v.startsWith(prefix)) {
     const n = v.slice(prefix.length).toLowerCase()
