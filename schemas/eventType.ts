@@ -24,7 +24,7 @@ export const eventType: TelemetryType<ClientEvent, EnrichedEvent> = {
   toRow: toEventRow,
 }
 
-export function enrichEvent(event: ClientEvent, facts: RequestFacts): EnrichResult<EnrichedEvent> {
+function enrichEvent(event: ClientEvent, facts: RequestFacts): EnrichResult<EnrichedEvent> {
   const ip = event.ip === undefined ? facts.clientIp : normalizeIp(event.ip)
   if (event.ip !== undefined && !isIP(ip)) {
     return { ok: false, reason: 'INVALID_IP', message: `ip "${event.ip.slice(0, 64)}" is not an IPv4 or IPv6 address` }
