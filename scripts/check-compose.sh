@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Static check of compose/docker-compose.yml (no Docker engine needed):
 #   1. with CLICKHOUSE_PASSWORD set, `docker-compose config -q` accepts the file;
-#   2. without CLICKHOUSE_PASSWORD, it is refused (the required-variable guard works).
+#   2. without CLICKHOUSE_PASSWORD, it is refused (the required-variable guard works);
+#   3. the cluster variant (the file + compose/docker-compose.cluster.yml) is accepted, has 4 ClickHouse nodes
+#      and 3 Keepers, and its consumers run with CLICKHOUSE_CLUSTER; its config files (compose/cluster/*.xml)
+#      are well-formed and name exactly those hosts (scripts/check_compose_cluster.py).
 # Installs Debian's docker-compose (1.29) when it is missing. Runs from any cwd.
 set -euo pipefail
 
@@ -60,6 +63,20 @@ else
   echo "FAIL config -q failed without CLICKHOUSE_PASSWORD, but not because of it:"
   sed 's/^/     /' "$OUT"
 fi
+
+# 3. The cluster variant, merged over the base file.
+CLUSTER_FILE="$ROOT/compose/docker-compose.cluster.yml"
+if CLICKHOUSE_PASSWORD=check-only dc -f "$CLUSTER_FILE" config >"$OUT" 2>&1 \
+    && python3 "$ROOT/scripts/check_compose_cluster.py" "$OUT" "$ROOT/compose/cluster" >"$OUT.check" 2>&1; then
+  passed=$((passed + 1))
+  echo "ok   cluster variant: $(cat "$OUT.check")"
+else
+  failed=$((failed + 1))
+  failures+=("cluster variant (docker-compose.cluster.yml)")
+  echo "FAIL cluster variant:"
+  cat "$OUT" "$OUT.check" 2>/dev/null | tail -n 20 | sed 's/^/     /'
+fi
+rm -f "$OUT.check"
 
 if [ "$failed" -gt 0 ]; then
   printf 'check-compose: failed: %s\n' "${failures[@]}"

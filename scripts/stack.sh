@@ -13,6 +13,8 @@
 # A second, separate stack (the fault-injection tests use one) can run next to it:
 #   STACK_HOME (default .local)  STACK_KAFKA_PORT (9092)  STACK_KAFKA_CONTROLLER_PORT (9093)
 #   STACK_CLICKHOUSE_HTTP_PORT (8123)  STACK_CLICKHOUSE_TCP_PORT (9000)
+# STACK_CLICKHOUSE_CLUSTER=2x2: a ClickHouse cluster (shards x replicas) + ZooKeeper instead of one server
+#   (scripts/stack/clickhouse-cluster.sh)
 # Kafka jars come from Maven Central via scripts/stack/kafka-pom.xml;
 # ClickHouse is Debian's clickhouse-server, run as our own instance (not the system service).
 set -euo pipefail
@@ -523,6 +525,9 @@ ch_reset() {
   say "clickhouse: deleted data, logs and config"
 }
 
+# shellcheck source=stack/clickhouse-cluster.sh
+source "$STACK_DIR/clickhouse-cluster.sh"
+
 # ---- dispatch ----------------------------------------------------------------
 services_from_arg() {  # $1 optional service name -> SERVICES array
   case "${1:-all}" in
@@ -536,7 +541,7 @@ services_from_arg() {  # $1 optional service name -> SERVICES array
 svc_fn() {  # $1 service, $2 action
   case $1 in
     kafka) "kafka_$2" ;;
-    clickhouse) "ch_$2" ;;
+    clickhouse) if chc_enabled; then "chc_$2"; else "ch_$2"; fi ;;
   esac
 }
 
@@ -567,6 +572,8 @@ main() {
     status)
       services_from_arg "${1:-}"
       for s in "${SERVICES[@]}"; do svc_fn "$s" status || rc=3; done
+      # the exit status is for scripts; under npm a non-zero status also prints npm's own error lines
+      if [[ $rc -ne 0 ]]; then say "status: not everything is running (start it with npm run stack:up or npm start): exit status 3, for scripts (under npm, the npm error lines that follow only repeat it)"; fi
       return $rc
       ;;
     reset)
@@ -578,7 +585,7 @@ main() {
       for s in "${SERVICES[@]}"; do
         case $s in
           kafka) say "kafka:      $KAFKA_LOGS/server.log $KAFKA_LOGS/controller.log $KAFKA_LOGS/kafka.out" ;;
-          clickhouse) say "clickhouse: $CH_LOGS/clickhouse-server.log $CH_LOGS/clickhouse-server.err.log $CH_LOGS/stdout.log" ;;
+          clickhouse) if chc_enabled; then chc_logs; else say "clickhouse: $CH_LOGS/clickhouse-server.log $CH_LOGS/clickhouse-server.err.log $CH_LOGS/stdout.log"; fi ;;
         esac
       done
       ;;

@@ -9,7 +9,7 @@ import { createKafkaDeadLetterSink } from './deadLetter.ts'
 import { createKafka, startKafkaSource } from './kafkaSource.ts'
 import { faultHook } from './faultInjection.ts'
 import { createBatchLoader } from './loader.ts'
-import { createClickHouseWriter } from './steps/insertRows.ts'
+import { createClickHouseWriter, insertSettings } from './steps/insertRows.ts'
 import { createSelfTracer } from '../../common/selfTrace.ts'
 
 export type RunningConsumer = { stop: () => Promise<void> }
@@ -31,7 +31,7 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
   const kafkaProducer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner })
   await kafkaProducer.connect()
   const fault = faultHook(config.consumer.faultInjection, log.warn)
-  const writer = createClickHouseWriter(clickhouse, fault)
+  const writer = createClickHouseWriter(clickhouse, fault, insertSettings(config.clickhouse.cluster))
   const deadLetters = createKafkaDeadLetterSink(kafkaProducer, config.consumer.deadLetterTopic)
   // the consumer's own spans go straight to the spans topic through its producer (acks=-1)
   const selfTracer = createSelfTracer({

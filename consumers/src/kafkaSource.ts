@@ -50,6 +50,19 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
     })
     // a re-join restarts every partition from its committed offset: loads of an older generation give up
     c.on(c.events.GROUP_JOIN, () => loads.rejoined())
+    // kafkajs does not restart a consumer after an error it deems final (KafkaJSGroupCoordinatorNotFound when
+    // a fresh broker is slow to form the group, at start or later): it would sit idle forever. Forget it, so
+    // that the next topic refresh starts a new one.
+    let crashed: string | null = null
+    c.on(c.events.CRASH, ({ payload }) => {
+      if (payload.restart || stopping) return
+      crashed = payload.error.message
+      log.warn('kafka consumer stopped after an error kafkajs does not retry; a new one starts at the next topic refresh', { error: crashed })
+      if (consumer === c) {
+        consumer = null
+        subscribed = []
+      }
+    })
     await c.connect()
     await c.subscribe({ topics, fromBeginning: true })
     await c.run({
@@ -58,6 +71,10 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
       partitionsConsumedConcurrently: config.partitionsConcurrently,
       eachBatch: (payload) => eachBatch(c, payload),
     })
+    if (crashed !== null) {
+      await c.disconnect().catch(() => {})
+      throw new Error(`kafka consumer stopped at start: ${crashed}`)
+    }
     consumer = c
     subscribed = topics
     log.info('consuming', { group: config.groupId, topics })
@@ -126,6 +143,8 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
     try {
       const topics = await matchingTopics()
       if (topics.length === 0 || sameList(topics, subscribed)) return
+      // a crashed consumer's loads: they finish (or fail to commit) before a new member joins
+      if (!consumer) await loads.drain(async () => {})
       if (consumer) {
         log.info('new topics: re-joining the group', { added: topics.filter((t) => !subscribed.includes(t)) })
         // no new loads; those in flight finish (insert, commit) before this member leaves the group

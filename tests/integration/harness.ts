@@ -40,16 +40,17 @@ export function integrationConfig(id: string, env: Record<string, string> = {}):
     PRODUCE_TIMEOUT_MS: '3000',
     RETRY_AFTER_SECONDS: '2',
     LOG_LEVEL: 'warn',
-    // the gateway's producer library can be chosen for a whole run (KAFKA_PRODUCER_CLIENT=platformatic npx vitest ...),
-    // and the stack too (a second stack's ports, as scripts/stack.sh's STACK_* variables place it)
-    ...passThrough('KAFKA_PRODUCER_CLIENT', 'KAFKA_BROKERS', 'CLICKHOUSE_URL'),
+    // the stack the run was started against (a worktree's own ports), else the defaults
+    ...(process.env.KAFKA_BROKERS ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS } : {}),
+    ...(process.env.CLICKHOUSE_URL ? { CLICKHOUSE_URL: process.env.CLICKHOUSE_URL } : {}),
+    // the gateway's producer library can be chosen for a whole run (KAFKA_PRODUCER_CLIENT=platformatic npx vitest ...)
+    ...(process.env.KAFKA_PRODUCER_CLIENT ? { KAFKA_PRODUCER_CLIENT: process.env.KAFKA_PRODUCER_CLIENT } : {}),
+    // the stack the runner points at (a second stack on other ports); without these the tests used the
+    // defaults (9092 / 8123) while stack.sh, the CLI children and the outage test used the runner's ports
+    ...(process.env.KAFKA_BROKERS ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS } : {}),
+    ...(process.env.CLICKHOUSE_URL ? { CLICKHOUSE_URL: process.env.CLICKHOUSE_URL } : {}),
     ...env,
   })
-}
-
-/** The named variables of the test run's environment that are set. */
-function passThrough(...names: string[]): Record<string, string> {
-  return Object.fromEntries(names.flatMap((n) => (process.env[n] ? [[n, process.env[n]!]] : [])))
 }
 
 /** Logs go to memory (and to stderr when TEST_VERBOSE=1), so failures can show them. */

@@ -20,7 +20,7 @@ import { ingestItems, requestFacts, type IngestDeps } from './ingestItems.ts'
 export type OtlpDeps = IngestDeps & { selfTracer?: SelfTracer }
 
 export function otlpRoute(kind: SignalKind, type: TelemetryType, deps: OtlpDeps) {
-  const { config, limits, metrics } = deps
+  const { config, limits, metrics, log } = deps
   // self-tracing (SELF_TRACE_SAMPLE_RATIO): the request span and one span per step, when sampled
   return (c: Context<GatewayEnv>) => traceRequest(c, deps.selfTracer, `/v1/${kind}`, (spans) => handle(c, spans))
 
@@ -38,6 +38,12 @@ export function otlpRoute(kind: SignalKind, type: TelemetryType, deps: OtlpDeps)
       return refuse(c, { status: 413, message: `request has ${mapped.items.length} ${type.noun}s, limit ${limits.otlpItemsPerRequest} (LIMIT_OTLP_ITEMS_PER_REQUEST)`, retryable: false })
     }
 
+    // valid OTLP, answered 200 as the specification says, but often a mistake (a wrapper or a body without
+    // resourceSpans/resourceMetrics/resourceLogs at its top level): make it visible
+    if (mapped.items.length === 0) {
+      metrics.otlpEmptyRequests.inc({ signal: kind })
+      log.warn('OTLP request with no items: nothing stored', { request_id: c.get('requestId'), signal: kind, encoding, hint: `an OTLP/JSON body has resource${kind === 'traces' ? 'Spans' : kind === 'metrics' ? 'Metrics' : 'Logs'} at its top level` })
+    }
     // items OTLP could not even map are refused as invalid; the others take the steps /v1/batch items take
     const mappable = mapped.items.flatMap((m, index) => (m.ok ? [{ index, item: m.item }] : []))
     const unmappable: Rejected[] = mapped.items.flatMap((m, index) => (m.ok ? [] : [{ index, id: '', ok: false as const, reason: 'INVALID_EVENT' as const, message: m.message }]))
