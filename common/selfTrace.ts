@@ -6,9 +6,10 @@
 // Spans are buffered and flushed every FLUSH_MS or FLUSH_AT spans as one produce (acks=-1). The buffer is
 // bounded: when full, new spans are dropped and counted; recording never blocks or fails a request.
 import { createHash } from 'node:crypto'
-import { randomHexId, uuidv7 } from './ids.ts'
+import { randomHexId } from './ids.ts'
 import { topicFor } from '../schemas/event.ts'
 import { spanType, type ClientSpan } from '../schemas/span.ts'
+import { serverSideFacts } from '../schemas/telemetryType.ts'
 
 export type SelfTraceConfig = { sampleRatio: number; topicTemplate: string }
 
@@ -39,13 +40,6 @@ export function sampleRequest(traceId: string, callerFlags: string | null, ratio
   if (ratio <= 0) return false
   if (callerFlags !== null && (parseInt(callerFlags, 16) & 1) === 1) return true
   return sampledByRatio(traceId, ratio)
-}
-
-/** Parses `00-<trace>-<span>-<flags>`; null when malformed. */
-export function parseTraceparent(value: string | undefined): { traceId: string; spanId: string; sampled: boolean } | null {
-  const m = value ? /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(value) : null
-  if (!m || /^0+$/.test(m[1]!) || /^0+$/.test(m[2]!)) return null
-  return { traceId: m[1]!, spanId: m[2]!, sampled: (parseInt(m[3]!, 16) & 1) === 1 }
 }
 
 // Wall-clock nanoseconds: hrtime's resolution anchored once to Date.now().
@@ -131,8 +125,12 @@ export function createSelfTracer(opts: SelfTracerOptions): SelfTracer {
       droppedCount++
       return
     }
-    const enriched = spanType.enrich(parsed.data, { requestId, receivedAt: Date.now(), appId: opts.service }, uuidv7())
-    buffer.push({ key: spanType.partitionKey(enriched), value: JSON.stringify(enriched), headers })
+    const enriched = spanType.enrich(parsed.data, serverSideFacts({ requestId, receivedAt: Date.now(), appId: opts.service, category: spanType.category }))
+    if (!enriched.ok) {
+      droppedCount++
+      return
+    }
+    buffer.push({ key: spanType.partitionKey(enriched.value), value: JSON.stringify(enriched.value), headers })
     if (buffer.length >= flushAt) void flush()
   }
 

@@ -10,7 +10,8 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { createClient } from '@clickhouse/client'
 import { loadConfig } from '../common/config.ts'
-import { mapEventRow } from '../consumers/src/steps/mapEventRows.ts'
+import { mapRow } from '../consumers/src/steps/mapRows.ts'
+import { typeForCategory } from '../schemas/telemetryTypes.ts'
 import { clusterStatements } from '../schemas/clickhouse/cluster.ts'
 import { ddlStatements } from '../schemas/clickhouse/migrate.ts'
 import { gatewayEvents } from './gatewayEvents.ts'
@@ -30,8 +31,8 @@ const ticks = () => pids.reduce((sum, pid) => {
 const config = loadConfig()
 const rows: Record<string, string | number>[] = []
 for (const event of gatewayEvents(bodyPool({ batchSize: 100, gzip: false, invalidShare: 0, bodies: 64 }))) {
-  const mapped = mapEventRow(Buffer.from(JSON.stringify(event)))
-  if (mapped.ok) rows.push(mapped.row)
+  const mapped = mapRow(typeForCategory('web'), Buffer.from(JSON.stringify(event)))
+  if (mapped.ok) rows.push(mapped.row as Record<string, string | number>)
 }
 const columns = Object.keys(rows[0]!) as [string]
 const database = `clusterinsert${Date.now().toString(36)}`

@@ -2,8 +2,7 @@
 // enrichment steps, a fixed geo answer (the lookup is not what these measurements are about).
 import { loadConfig } from '../common/config.ts'
 import type { EnrichedEvent } from '../schemas/event.ts'
-import { enrichEvents } from '../gateway/src/steps/enrichEvent.ts'
-import { splitAndValidate } from '../gateway/src/steps/splitAndValidate.ts'
+import { batchItems } from '../gateway/src/batchItems.ts'
 import type { BenchBody } from './generator.ts'
 
 /** `bodies` must be uncompressed (gzip: false). */
@@ -12,9 +11,9 @@ export function gatewayEvents(bodies: BenchBody[]): EnrichedEvent[] {
   const geo = () => ({ country: 'US', region: 'CA', city: 'Mountain View' })
   const events: EnrichedEvent[] = []
   for (const body of bodies) {
-    const { meta, data } = JSON.parse(body.bytes.toString()) as { meta: never; data: unknown[] }
-    const outcomes = enrichEvents(splitAndValidate(data, limits), { requestId: 'r', receivedAt: Date.now(), clientIp: '8.8.8.8', meta, maxFutureMs: 86_400_000, ipAnonymization: 'off' }, geo)
-    for (const o of outcomes) if (o.ok) events.push(o.event)
+    const envelope = JSON.parse(body.bytes.toString()) as { meta: never; data: unknown[] }
+    const { outcomes } = batchItems(envelope, limits, { receivedAt: Date.now(), clientIp: '8.8.8.8', geo })
+    for (const o of outcomes) if (o.ok) events.push(o.item as EnrichedEvent)
   }
   return events
 }

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import { createClient } from '@clickhouse/client'
 import { loadConfig } from '../common/config.ts'
-import { mapEventRow } from '../consumers/src/steps/mapEventRows.ts'
+import { mapRow } from '../consumers/src/steps/mapRows.ts'
+import { typeForCategory } from '../schemas/telemetryTypes.ts'
 import { gatewayEvents } from './gatewayEvents.ts'
 import { bodyPool } from './generator.ts'
 
@@ -24,8 +25,8 @@ const ticks = (pid: number) => {
 
 const rows: Record<string, string | number>[] = []
 for (const event of gatewayEvents(bodyPool({ batchSize: 100, gzip: false, invalidShare: 0, bodies: 64 }))) {
-  const mapped = mapEventRow(Buffer.from(JSON.stringify(event)))
-  if (mapped.ok) rows.push(mapped.row)
+  const mapped = mapRow(typeForCategory('web'), Buffer.from(JSON.stringify(event)))
+  if (mapped.ok) rows.push(mapped.row as Record<string, string | number>)
 }
 const columns = Object.keys(rows[0]!)
 // TabSeparated escaping: backslash, tab, newline (and carriage return, NUL) as backslash sequences

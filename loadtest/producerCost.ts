@@ -6,9 +6,10 @@
 import { Kafka, logLevel } from 'kafkajs'
 import { loadConfig, type KafkaConfig } from '../common/config.ts'
 import { createLogger } from '../common/logger.ts'
-import { createKafkaEventProducer, type EventProducer, type OutgoingMessage } from '../gateway/src/eventProducer.ts'
+import type { EventProducer, OutgoingMessage } from '../gateway/src/eventProducer.ts'
+import { createKafkaEventProducer } from '../gateway/src/kafkajsEventProducer.ts'
 import { createPlatformaticEventProducer } from '../gateway/src/platformaticEventProducer.ts'
-import { partitionKey } from '../gateway/src/steps/produceAccepted.ts'
+import { eventType } from '../schemas/eventType.ts'
 import { gatewayEvents } from './gatewayEvents.ts'
 import { bodyPool } from './generator.ts'
 
@@ -22,7 +23,7 @@ const headers = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b716920
 // 100-message sends, as the gateway makes them for 100-event uploads
 const events = gatewayEvents(bodyPool({ batchSize: 100, gzip: false, invalidShare: 0, bodies: 64 }))
 const batches: OutgoingMessage[][] = []
-for (let i = 0; i < events.length; i += 100) batches.push(events.slice(i, i + 100).map((e) => ({ key: partitionKey(e), value: JSON.stringify(e), headers })))
+for (let i = 0; i < events.length; i += 100) batches.push(events.slice(i, i + 100).map((e) => ({ key: eventType.partitionKey(e), value: JSON.stringify(e), headers })))
 
 const topic = `producercost${Date.now().toString(36)}`
 const admin = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).admin()

@@ -1,8 +1,8 @@
 // The generic telemetry event: the one declaration of its client shape, its enriched (Kafka) shape, its
-// topic and its ClickHouse columns. Gateway and consumers both import from here.
+// topic, its ClickHouse columns and row mapper. Its registry entry (with its enrich) is eventType.ts.
 import { z } from 'zod'
 import { epochMsOrRfc3339 } from './time.ts'
-import { storedJsonObject } from './telemetryType.ts'
+import { dateTimeText, hexSpanId, hexTraceId, storedJsonObject } from './telemetryType.ts'
 
 export const EVENT_SCHEMA_VERSION = 1
 
@@ -14,8 +14,8 @@ export const clientEventSchema = z.strictObject(
     timestamp: epochMsOrRfc3339,
     ip: z.string().max(64).optional(),
     properties: z.record(z.string(), z.unknown(), { error: 'must be a JSON object' }).optional(),
-    trace_id: z.string().regex(/^(?!0{32})[0-9a-f]{32}$/, 'must be 32 lowercase hex characters, not all zero').optional(),
-    span_id: z.string().regex(/^(?!0{16})[0-9a-f]{16}$/, 'must be 16 lowercase hex characters, not all zero').optional(),
+    trace_id: hexTraceId.optional(),
+    span_id: hexSpanId.optional(),
   },
   { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: custom data belongs in properties` : 'each event must be a JSON object') },
 )
@@ -100,3 +100,33 @@ export const eventsTable = {
 export type EventColumn = keyof (typeof eventsTable)['columns']
 /** One row for JSONEachRow. DateTime columns are sent as epoch seconds; inserted_at is filled by ClickHouse. */
 export type EventRow = Record<Exclude<EventColumn, 'inserted_at'>, string | number>
+
+/** Pure: enriched event (the Kafka value) → its row of table events. */
+export function toEventRow(e: EnrichedEvent): EventRow {
+  return {
+    backend_id: e.backend_id,
+    event_id: e.event_id,
+    app_id: e.app_id,
+    category: e.category,
+    name: e.name,
+    timestamp: dateTimeText(e.timestamp),
+    timestamp_ms: e.timestamp,
+    client_timestamp_ms: e.client_timestamp,
+    received_at: dateTimeText(e.received_at),
+    received_at_ms: e.received_at,
+    sent_at_ms: e.sent_at ?? 0,
+    time_correction: e.time_correction,
+    ip: e.ip,
+    country: e.country,
+    region: e.region,
+    city: e.city,
+    properties: JSON.stringify(e.properties),
+    trace_id: e.trace_id,
+    span_id: e.span_id,
+    sdk_name: e.sdk_name,
+    sdk_version: e.sdk_version,
+    device_id: e.device_id,
+    context: JSON.stringify(e.context),
+    request_id: e.request_id,
+  }
+}

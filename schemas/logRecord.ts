@@ -2,7 +2,7 @@
 // becomes), enriched Kafka shape, topic, key, columns and row mapper.
 import { z } from 'zod'
 import { nsToMs, unixNano } from './time.ts'
-import { dateTimeText, hexSpanId, hexTraceId, idField, jsonObject, storedJsonObject, scopeSchema, serverFields, serviceOf, type TelemetryType, serverColumns, serverFieldValues, serverRowValues } from './telemetryType.ts'
+import { dateTimeText, hexSpanId, hexTraceId, idField, jsonObject, storedJsonObject, scopeSchema, serverFields, serviceOf, type TelemetryType, serverColumns, serverFieldValues, serverRowValues, duplicateInRequest, TYPED_SCHEMA_VERSION } from './telemetryType.ts'
 
 export const clientLogRecordSchema = z.strictObject(
   {
@@ -68,25 +68,31 @@ export const logsTable = {
 export const logRecordType: TelemetryType<ClientLogRecord, EnrichedLogRecord> = {
   category: 'logs',
   noun: 'log record',
+  messagePrefix: 'log record: ',
+  schemaVersion: TYPED_SCHEMA_VERSION,
   clientSchema: clientLogRecordSchema,
   itemId: (item) => idField(item, 'id'),
-  attributeObjects: (r) => [r.attributes ?? {}, r.resource_attributes ?? {}],
+  attributeObjects: (r) => [['attributes', r.attributes ?? {}], ['resource_attributes', r.resource_attributes ?? {}]],
   uniqueKey: (r) => r.id ?? '',
-  enrich: (r, facts, backendId) => ({
-    ...serverFieldValues(r, facts, backendId),
-    record_id: r.id ?? '',
-    time_unix_nano: r.time_unix_nano,
-    observed_time_unix_nano: r.observed_time_unix_nano ?? (BigInt(facts.receivedAt) * 1_000_000n).toString(),
-    severity_number: r.severity_number ?? 0,
-    severity_text: r.severity_text ?? '',
-    body: r.body === undefined ? '' : typeof r.body === 'string' ? r.body : JSON.stringify(r.body),
-    event_name: r.event_name ?? '',
-    trace_id: r.trace_id ?? '',
-    span_id: r.span_id ?? '',
-    service: serviceOf(r, facts.appId),
-    attributes: r.attributes ?? {},
-    resource_attributes: r.resource_attributes ?? {},
-    scope_name: r.scope?.name ?? '',
+  duplicateMessage: duplicateInRequest('log record'),
+  enrich: (r, facts) => ({
+    ok: true,
+    value: {
+      ...serverFieldValues(r, facts),
+      record_id: r.id ?? '',
+      time_unix_nano: r.time_unix_nano,
+      observed_time_unix_nano: r.observed_time_unix_nano ?? (BigInt(facts.receivedAt) * 1_000_000n).toString(),
+      severity_number: r.severity_number ?? 0,
+      severity_text: r.severity_text ?? '',
+      body: r.body === undefined ? '' : typeof r.body === 'string' ? r.body : JSON.stringify(r.body),
+      event_name: r.event_name ?? '',
+      trace_id: r.trace_id ?? '',
+      span_id: r.span_id ?? '',
+      service: serviceOf(r, facts.appId),
+      attributes: r.attributes ?? {},
+      resource_attributes: r.resource_attributes ?? {},
+      scope_name: r.scope?.name ?? '',
+    },
   }),
   enrichedSchema: enrichedLogRecordSchema,
   partitionKey: (r) => r.service,

@@ -3,7 +3,7 @@
 // and row mapper.
 import { z } from 'zod'
 import { nsToMs, unixNano } from './time.ts'
-import { dateTimeText, idField, jsonObject, storedJsonObject, scopeSchema, serverFields, serviceOf, type TelemetryType, serverColumns, serverFieldValues, serverRowValues } from './telemetryType.ts'
+import { dateTimeText, idField, jsonObject, storedJsonObject, scopeSchema, serverFields, serviceOf, type TelemetryType, serverColumns, serverFieldValues, serverRowValues, duplicateInRequest, TYPED_SCHEMA_VERSION } from './telemetryType.ts'
 
 export const metricTypes = ['gauge', 'sum', 'histogram'] as const
 export const temporalities = ['unspecified', 'delta', 'cumulative'] as const
@@ -109,33 +109,39 @@ export const metricPointsTable = {
 export const metricPointType: TelemetryType<ClientMetricPoint, EnrichedMetricPoint> = {
   category: 'metrics',
   noun: 'metric point',
+  messagePrefix: 'metric point: ',
+  schemaVersion: TYPED_SCHEMA_VERSION,
   clientSchema: clientMetricPointSchema,
   itemId: (item) => idField(item, 'id'),
-  attributeObjects: (p) => [p.attributes ?? {}, p.resource_attributes ?? {}],
+  attributeObjects: (p) => [['attributes', p.attributes ?? {}], ['resource_attributes', p.resource_attributes ?? {}]],
   uniqueKey: (p) => p.id ?? '',
-  enrich: (p, facts, backendId) => ({
-    ...serverFieldValues(p, facts, backendId),
-    point_id: p.id ?? '',
-    name: p.name,
-    type: p.type,
-    unit: p.unit ?? '',
-    description: p.description ?? '',
-    service: serviceOf(p, facts.appId),
-    time_unix_nano: p.time_unix_nano,
-    start_time_unix_nano: p.start_time_unix_nano ?? '0',
-    // a histogram's value is its mean, so one column plots every type
-    value: p.type === 'histogram' ? (p.count ? (p.sum ?? 0) / p.count : 0) : p.value!,
-    temporality: p.temporality ?? (p.type === 'gauge' ? 'unspecified' : 'cumulative'),
-    is_monotonic: p.is_monotonic ?? false,
-    count: p.count ?? 0,
-    sum: p.sum ?? 0,
-    min: p.min ?? 0,
-    max: p.max ?? 0,
-    bucket_counts: p.bucket_counts ?? [],
-    explicit_bounds: p.explicit_bounds ?? [],
-    attributes: p.attributes ?? {},
-    resource_attributes: p.resource_attributes ?? {},
-    scope_name: p.scope?.name ?? '',
+  duplicateMessage: duplicateInRequest('metric point'),
+  enrich: (p, facts) => ({
+    ok: true,
+    value: {
+      ...serverFieldValues(p, facts),
+      point_id: p.id ?? '',
+      name: p.name,
+      type: p.type,
+      unit: p.unit ?? '',
+      description: p.description ?? '',
+      service: serviceOf(p, facts.appId),
+      time_unix_nano: p.time_unix_nano,
+      start_time_unix_nano: p.start_time_unix_nano ?? '0',
+      // a histogram's value is its mean, so one column plots every type
+      value: p.type === 'histogram' ? (p.count ? (p.sum ?? 0) / p.count : 0) : p.value!,
+      temporality: p.temporality ?? (p.type === 'gauge' ? 'unspecified' : 'cumulative'),
+      is_monotonic: p.is_monotonic ?? false,
+      count: p.count ?? 0,
+      sum: p.sum ?? 0,
+      min: p.min ?? 0,
+      max: p.max ?? 0,
+      bucket_counts: p.bucket_counts ?? [],
+      explicit_bounds: p.explicit_bounds ?? [],
+      attributes: p.attributes ?? {},
+      resource_attributes: p.resource_attributes ?? {},
+      scope_name: p.scope?.name ?? '',
+    },
   }),
   enrichedSchema: enrichedMetricPointSchema,
   partitionKey: (p) => `${p.service}/${p.name}`,

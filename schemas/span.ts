@@ -2,7 +2,7 @@
 // OTLP span becomes), its enriched Kafka shape, topic, key, ClickHouse columns and row mapper.
 import { z } from 'zod'
 import { nsToMs, unixNano } from './time.ts'
-import { dateTimeText, hexSpanId, hexTraceId, idField, jsonObject, storedJsonObject, scopeSchema, serverFields, serviceOf, type TelemetryType, serverColumns, serverFieldValues, serverRowValues } from './telemetryType.ts'
+import { dateTimeText, hexSpanId, hexTraceId, idField, jsonObject, storedJsonObject, scopeSchema, serverFields, serviceOf, type TelemetryType, serverColumns, serverFieldValues, serverRowValues, duplicateInRequest, TYPED_SCHEMA_VERSION } from './telemetryType.ts'
 
 export const spanKinds = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const
 export const statusCodes = ['unset', 'ok', 'error'] as const
@@ -86,28 +86,34 @@ export const spansTable = {
 export const spanType: TelemetryType<ClientSpan, EnrichedSpan> = {
   category: 'spans',
   noun: 'span',
+  messagePrefix: 'span: ',
+  schemaVersion: TYPED_SCHEMA_VERSION,
   clientSchema: clientSpanSchema,
   itemId: (item) => idField(item, 'span_id'),
-  attributeObjects: (s) => [s.attributes ?? {}, s.resource_attributes ?? {}, ...(s.events ?? []).map((e) => e.attributes ?? {})],
+  attributeObjects: (s) => [['attributes', s.attributes ?? {}], ['resource_attributes', s.resource_attributes ?? {}], ...(s.events ?? []).map((e, i): [string, Record<string, unknown>] => [`events.${i}.attributes`, e.attributes ?? {}])],
   uniqueKey: (s) => `${s.trace_id}/${s.span_id}`,
-  enrich: (s, facts, backendId) => ({
-    ...serverFieldValues(s, facts, backendId),
-    trace_id: s.trace_id,
-    span_id: s.span_id,
-    parent_span_id: s.parent_span_id ?? '',
-    service: serviceOf(s, facts.appId),
-    name: s.name,
-    kind: s.kind ?? 'internal',
-    start_time_unix_nano: s.start_time_unix_nano,
-    end_time_unix_nano: s.end_time_unix_nano,
-    status_code: s.status?.code ?? 'unset',
-    status_message: s.status?.message ?? '',
-    attributes: s.attributes ?? {},
-    resource_attributes: s.resource_attributes ?? {},
-    events: s.events ?? [],
-    links: s.links ?? [],
-    scope_name: s.scope?.name ?? '',
-    scope_version: s.scope?.version ?? '',
+  duplicateMessage: duplicateInRequest('span'),
+  enrich: (s, facts) => ({
+    ok: true,
+    value: {
+      ...serverFieldValues(s, facts),
+      trace_id: s.trace_id,
+      span_id: s.span_id,
+      parent_span_id: s.parent_span_id ?? '',
+      service: serviceOf(s, facts.appId),
+      name: s.name,
+      kind: s.kind ?? 'internal',
+      start_time_unix_nano: s.start_time_unix_nano,
+      end_time_unix_nano: s.end_time_unix_nano,
+      status_code: s.status?.code ?? 'unset',
+      status_message: s.status?.message ?? '',
+      attributes: s.attributes ?? {},
+      resource_attributes: s.resource_attributes ?? {},
+      events: s.events ?? [],
+      links: s.links ?? [],
+      scope_name: s.scope?.name ?? '',
+      scope_version: s.scope?.version ?? '',
+    },
   }),
   enrichedSchema: enrichedSpanSchema,
   // one trace's spans share a partition, so they arrive in one order and mostly in one insert

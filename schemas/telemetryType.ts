@@ -1,17 +1,53 @@
-// What every typed telemetry item (span, metric point, log record) declares, next to its zod schema:
-// the category that names its topic, how the gateway enriches it, its Kafka key, its ClickHouse table and
-// the pure mapper from the Kafka value to a table row. schemas/telemetryTypes.ts lists them.
+// What every kind of item declares, next to its zod schema: the category that names its topic, how the
+// gateway validates and enriches it, its Kafka key, its ClickHouse table and the pure mapper from the Kafka
+// value to a table row. The generic event (event.ts), span, metric point and log record are the entries of
+// the registry, schemas/telemetryTypes.ts; the gateway's and the consumer's steps read only this shape.
 import { z } from 'zod'
+import { uuidv7 } from '../common/ids.ts'
+import type { PartReason } from './codes.ts'
+import type { BatchMeta } from './envelope.ts'
 
 export const TYPED_SCHEMA_VERSION = 1
 
-/** Facts of one request that every item of it gets (the gateway fills them in enrich). */
-export type ItemFacts = {
+/** The category of the type that takes every category no other type reserves (the generic event). */
+export const ANY_CATEGORY = '*'
+
+export type Place = { country: string; region: string; city: string }
+
+/** Facts of one request that enrich gives its items. */
+export type RequestFacts = {
   requestId: string
   receivedAt: number
-  /** meta.app_id for /v1/batch; for OTLP the item's service name */
+  /** meta.app_id for /v1/batch; for OTLP the write key's app ('' for a key of every app: items then belong to their service) */
   appId: string
+  /** meta.category for /v1/batch; the type's own for OTLP */
+  category: string
+  /** /v1/batch's meta; null for OTLP and for the pipeline's own spans */
+  meta: BatchMeta | null
+  /** the client's address (clientAddress.ts), '' when unknown */
+  clientIp: string
+  /** MAX_FUTURE_MS: a client time further ahead is replaced by the receive time */
+  maxFutureMs: number
+  /** IP → place (the gateway's geo lookup, asked once per distinct IP of the request) */
+  geo: (ip: string) => Place
+  /** IP_ANONYMIZATION, applied after the geo lookup */
+  anonymizeIp: (ip: string) => string
 }
+
+const NOWHERE: Place = Object.freeze({ country: '', region: '', city: '' })
+
+/** Facts of items the pipeline records itself (its own spans): no client, no geo. */
+export function serverSideFacts(facts: Pick<RequestFacts, 'requestId' | 'receivedAt' | 'appId' | 'category'>): RequestFacts {
+  return { ...facts, meta: null, clientIp: '', maxFutureMs: 0, geo: () => NOWHERE, anonymizeIp: (ip) => ip }
+}
+
+/** The server's id of an item: a UUID v7 of the receive time (sorts by arrival). */
+export function newBackendId(facts: Pick<RequestFacts, 'receivedAt'>): string {
+  return uuidv7(facts.receivedAt)
+}
+
+/** What enrich makes of a valid item: the Kafka value, or a refusal it found (e.g. an event's bad ip). */
+export type EnrichResult<Enriched> = { ok: true; value: Enriched } | { ok: false; reason: PartReason; message: string }
 
 /** Fields the gateway adds to every typed item. */
 export const serverFields = {
@@ -25,10 +61,10 @@ export const serverFields = {
 type ServerFields = { backend_id: string; app_id: string; received_at: number; request_id: string }
 
 /** The values of serverFields for one item; OTLP requests have no app, so their items belong to their service. */
-export function serverFieldValues(item: Parameters<typeof serviceOf>[0], facts: ItemFacts, backendId: string) {
+export function serverFieldValues(item: Parameters<typeof serviceOf>[0], facts: RequestFacts) {
   return {
     schema_version: TYPED_SCHEMA_VERSION,
-    backend_id: backendId,
+    backend_id: newBackendId(facts),
     app_id: facts.appId || serviceOf(item, facts.appId),
     received_at: facts.receivedAt,
     request_id: facts.requestId,
@@ -52,24 +88,34 @@ export function serverRowValues(e: ServerFields) {
 export type TableDeclaration = { name: string; columns: Record<string, string> }
 
 export type TelemetryType<Client = unknown, Enriched extends { backend_id: string } = { backend_id: string }> = {
-  /** the /v1/batch category and the {category} of its Kafka topic */
+  /** the /v1/batch category and the {category} of its Kafka topic; ANY_CATEGORY: every category no other type reserves */
   category: string
-  /** what one item is, for messages ("span", "metric point", "log record") */
+  /** what one item is, for messages ("event", "span", "metric point", "log record") */
   noun: string
+  /** how refusal messages of one item start: '' for events (the README's messages), "span: " for the others */
+  messagePrefix: string
+  /** the Kafka header schema-version of its records */
+  schemaVersion: number
   clientSchema: z.ZodType<Client, unknown>
   /** the id echoed in a /v1/batch part (before validation, so it is best effort) */
   itemId(item: unknown): string
-  /** the JSON objects held by an item, checked against LIMIT_PROPERTY_DEPTH / LIMIT_PROPERTY_KEYS */
-  attributeObjects(item: Client): Record<string, unknown>[]
-  /** a second id that must be unique in one request (spans: trace_id/span_id); '' when none */
+  /** the JSON objects held by an item, by field name, checked against LIMIT_PROPERTY_DEPTH / LIMIT_PROPERTY_KEYS */
+  attributeObjects(item: Client): Array<[field: string, value: Record<string, unknown>]>
+  /** an id that must be unique in one request (events: id; spans: trace_id/span_id); '' when none */
   uniqueKey(item: Client): string
-  enrich(item: Client, facts: ItemFacts, backendId: string): Enriched
+  /** the refusal message of a repeated uniqueKey */
+  duplicateMessage(key: string): string
+  /** the Kafka value of a valid item: server id and times, the request's facts (and for events geo and clock-skew correction) */
+  enrich(item: Client, facts: RequestFacts): EnrichResult<Enriched>
   enrichedSchema: z.ZodType<Enriched, unknown>
   partitionKey(item: Enriched): string
   table: TableDeclaration
   /** pure: enriched item (the Kafka value) → ClickHouse row (JSONEachRow) */
   toRow(item: Enriched): Record<string, string | number | string[] | number[]>
 }
+
+/** duplicateMessage of the typed items: "span <trace>/<span> already appears earlier in this request". */
+export const duplicateInRequest = (noun: string) => (key: string) => `${noun} ${key} already appears earlier in this request`
 
 /** 'YYYY-MM-DD hh:mm:ss' in UTC: the DateTime text form every ClickHouse version parses. */
 export function dateTimeText(ms: number): string {

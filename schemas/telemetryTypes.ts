@@ -1,21 +1,21 @@
-// The registry of typed telemetry: category → declaration. /v1/batch uses it to pick the item schema for
-// a category, the OTLP routes to find their type, the consumer to route a topic to its table and mapper.
-// Any other category is a generic event (schemas/event.ts → table events).
+// The registry: every kind of item the pipeline takes, one declaration each (the TelemetryType shape of
+// telemetryType.ts). A category reserved by a type (spans, metrics, logs) holds that type's items; any other
+// category holds generic events. /v1/batch finds its items' type here, the OTLP routes theirs, the consumer
+// a topic's table and row mapper. A new kind of item is one new file in schemas/, its line here, its DDL
+// (schemas/clickhouse/) and a golden payload (schemas/examples/).
+import { eventType } from './eventType.ts'
 import { logRecordType } from './logRecord.ts'
 import { metricPointType } from './metricPoint.ts'
 import { spanType } from './span.ts'
-import type { TelemetryType } from './telemetryType.ts'
+import { ANY_CATEGORY, type TelemetryType } from './telemetryType.ts'
 
-export const telemetryTypes = {
-  spans: spanType,
-  metrics: metricPointType,
-  logs: logRecordType,
-} as const
+export const telemetryTypes: readonly TelemetryType[] = [eventType, spanType, metricPointType, logRecordType].map((t) => t as unknown as TelemetryType)
 
-export type TelemetryCategory = keyof typeof telemetryTypes
+const byCategory = new Map(telemetryTypes.map((t) => [t.category, t]))
 
-export function typeForCategory(category: string): TelemetryType<unknown, { backend_id: string }> | undefined {
-  return Object.hasOwn(telemetryTypes, category) ? (telemetryTypes[category as TelemetryCategory] as unknown as TelemetryType<unknown, { backend_id: string }>) : undefined
+/** The type whose items a category holds: the one reserving it, else the generic event. */
+export function typeForCategory(category: string): TelemetryType {
+  return byCategory.get(category) ?? byCategory.get(ANY_CATEGORY)!
 }
 
 /** The category a topic was named for by the template (`telemetry.{category}`), or null. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { randomHexId } from '../ids.ts'
-import { createSelfTracer, parseTraceparent, sampledByRatio, sampleRequest, SELF_TELEMETRY_HEADER, type SelfSpanMessage } from '../selfTrace.ts'
+import { parseTraceparent } from '../traceparent.ts'
+import { createSelfTracer, sampledByRatio, sampleRequest, SELF_TELEMETRY_HEADER, type SelfSpanMessage } from '../selfTrace.ts'
 import { spanType } from '../../schemas/span.ts'
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
@@ -48,8 +49,8 @@ describe('sampleRequest', () => {
 
 describe('parseTraceparent', () => {
   it.each([
-    [`00-${TRACE}-00f067aa0ba902b7-01`, { traceId: TRACE, spanId: '00f067aa0ba902b7', sampled: true }],
-    [`00-${TRACE}-00f067aa0ba902b7-00`, { traceId: TRACE, spanId: '00f067aa0ba902b7', sampled: false }],
+    [`00-${TRACE}-00f067aa0ba902b7-01`, { traceId: TRACE, spanId: '00f067aa0ba902b7', flags: '01', sampled: true }],
+    [`00-${TRACE}-00f067aa0ba902b7-00`, { traceId: TRACE, spanId: '00f067aa0ba902b7', flags: '00', sampled: false }],
     [`00-${'0'.repeat(32)}-00f067aa0ba902b7-01`, null],
     ['garbage', null],
     [undefined, null],

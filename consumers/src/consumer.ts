@@ -8,11 +8,9 @@ import { migrate } from '../../schemas/clickhouse/migrate.ts'
 import { createKafkaDeadLetterSink } from './deadLetter.ts'
 import { createKafka, startKafkaSource } from './kafkaSource.ts'
 import { faultHook } from './faultInjection.ts'
-import { loadBatch } from './loader.ts'
+import { createBatchLoader } from './loader.ts'
 import { createClickHouseWriter, insertSettings } from './steps/insertRows.ts'
-import { routeForTopic } from './steps/mapTelemetryRows.ts'
-import { createSelfTracer, nowNs } from '../../common/selfTrace.ts'
-import { recordLoadSpans } from './traceLoad.ts'
+import { createSelfTracer } from '../../common/selfTrace.ts'
 
 export type RunningConsumer = { stop: () => Promise<void> }
 
@@ -29,61 +27,21 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
   }
   const clickhouse = createClickHouse(config.clickhouse)
   const kafka = createKafka(config.kafka, log)
-  const dlqProducer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner })
-  await dlqProducer.connect()
+  // dead letters and the consumer's own spans both go out through this one producer
+  const kafkaProducer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner })
+  await kafkaProducer.connect()
   const fault = faultHook(config.consumer.faultInjection, log.warn)
   const writer = createClickHouseWriter(clickhouse, fault, insertSettings(config.clickhouse.cluster))
-  const deadLetters = createKafkaDeadLetterSink(dlqProducer, config.consumer.deadLetterTopic)
+  const deadLetters = createKafkaDeadLetterSink(kafkaProducer, config.consumer.deadLetterTopic)
   // the consumer's own spans go straight to the spans topic through its producer (acks=-1)
   const selfTracer = createSelfTracer({
     config: config.selfTrace,
     service: 'telemetry-consumer',
-    send: async (topic, messages) => void (await dlqProducer.send({ topic, acks: -1, messages })),
+    send: async (topic, messages) => void (await kafkaProducer.send({ topic, acks: -1, messages })),
     onError: log.warn,
   })
 
-  // per partition: when its previous batch finished, to log how long the next one waited for its fetch
-  const lastLoadEnd = new Map<string, number>()
-  const source = startKafkaSource(
-    kafka,
-    config.consumer,
-    async (batch) => {
-      // one topic per batch: its category picks the table and row mapper (schemas/telemetryTypes.ts)
-      const route = routeForTopic(config.consumer.topicTemplate, batch.messages[0]!.topic)
-      const startNs = nowNs()
-      const partitionKey = `${batch.messages[0]!.topic}/${batch.messages[0]!.partition}`
-      const waitedMs = lastLoadEnd.has(partitionKey) ? Number(startNs / 1_000_000n) - lastLoadEnd.get(partitionKey)! : null
-      const result = await loadBatch(batch.messages, {
-        writer,
-        deadLetters,
-        table: route.table,
-        mapRow: route.mapRow,
-        log,
-        retryMaxMs: config.consumer.retryMaxMs,
-        shouldContinue: batch.stillOwned,
-        heartbeat: batch.heartbeat,
-        commit: batch.commit,
-        fault,
-      })
-      const endNs = nowNs()
-      lastLoadEnd.set(partitionKey, Number(endNs / 1_000_000n))
-      if (result.status === 'committed') {
-        recordLoadSpans(selfTracer, batch.messages, { table: route.table, startNs, endNs, inserted: result.inserted, deadLettered: result.deadLettered })
-        const m = batch.messages[0]!
-        log.debug('batch loaded', {
-          topic: m.topic,
-          partition: m.partition,
-          inserted: result.inserted,
-          dead_lettered: result.deadLettered,
-          next_offset: result.nextOffset,
-          load_ms: Number((endNs - startNs) / 1_000_000n),
-          waited_for_fetch_ms: waitedMs,
-        })
-      }
-      return result.status
-    },
-    log,
-  )
+  const source = startKafkaSource(kafka, config.consumer, createBatchLoader({ writer, deadLetters, log, retryMaxMs: config.consumer.retryMaxMs, fault, topicTemplate: config.consumer.topicTemplate, selfTracer }), log)
   await source.started
   log.info('consumer started', { group: config.consumer.groupId, clickhouse: config.clickhouse.url, database: config.clickhouse.database })
 
@@ -92,7 +50,7 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
     async stop() {
       await source.stop()
       await selfTracer.close()
-      await dlqProducer.disconnect()
+      await kafkaProducer.disconnect()
       await clickhouse.close()
     },
   }

@@ -1,14 +1,6 @@
 // Messages that cannot be loaded go to the dead-letter topic with the reason, so their partition moves on.
 import type { Producer } from 'kafkajs'
-
-export type InboundMessage = {
-  topic: string
-  partition: number
-  offset: string
-  key: Buffer | null
-  value: Buffer | null
-  headers: Record<string, string>
-}
+import type { InboundMessage } from './inboundMessage.ts'
 
 export type DeadLetter = { message: InboundMessage; stage: 'map' | 'insert'; reason: string }
 

@@ -7,7 +7,8 @@ import { createKafkaClient } from '../../common/kafka.ts'
 import type { ConsumerConfig, KafkaConfig } from '../../common/config.ts'
 import { errorMessage, type Logger } from '../../common/logger.ts'
 import { topicPattern } from '../../schemas/event.ts'
-import type { InboundMessage } from './deadLetter.ts'
+import type { InboundMessage } from './inboundMessage.ts'
+import { createPartitionLoads } from './partitionLoads.ts'
 
 export type PartitionBatch = {
   messages: InboundMessage[]
@@ -48,9 +49,7 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
       allowAutoTopicCreation: false,
     })
     // a re-join restarts every partition from its committed offset: loads of an older generation give up
-    c.on(c.events.GROUP_JOIN, () => {
-      generation++
-    })
+    c.on(c.events.GROUP_JOIN, () => loads.rejoined())
     // kafkajs does not restart a consumer after an error it deems final (KafkaJSGroupCoordinatorNotFound when
     // a fresh broker is slow to form the group, at start or later): it would sit idle forever. Forget it, so
     // that the next topic refresh starts a new one.
@@ -84,34 +83,15 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
   // Fetch and load overlap: eachBatch hands a fetched batch to its partition's load and returns at once, so
   // kafkajs fetches the next batches while ClickHouse inserts (kafkajs fetches in lock step otherwise: no
   // partition is fetched again until every batch of the previous fetch is done). Per partition one load runs
-  // at a time, in offset order, and the next fetched batch waits for it: at most two batches per partition
-  // are in memory. Offsets are still committed only by the loader, after its insert.
-  type PartitionLoad = { done: Promise<'committed' | 'abandoned'>; firstOffset: string; generation: number }
-  const loads = new Map<string, PartitionLoad>()
-  let generation = 0
-  let draining = false
-  const settleLoads = () => Promise.allSettled([...loads.values()].map((l) => l.done))
+  // at a time, in offset order (partitionLoads.ts): at most two batches per partition are in memory. Offsets
+  // are still committed only by the loader, after its insert.
+  const loads = createPartitionLoads({ stopping: () => stopping })
 
   async function eachBatch(c: Consumer, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
-    const { topic, partition } = batch
-    const key = `${topic}/${partition}`
-    const previous = loads.get(key)
-    if (previous && (await previous.done) === 'abandoned') {
-      // The previous batch was not loaded, but its offsets were handed on to kafkajs: fetch it again from
-      // its first offset rather than load anything after it (which would commit past it). When the
-      // partition is no longer ours kafkajs ignores the seek and the new owner reads from the last commit.
-      loads.delete(key)
-      if (!stopping && isRunning() && previous.generation === generation) c.seek({ topic, partition, offset: previous.firstOffset })
-      return
-    }
-    if (stopping || draining || !isRunning() || isStale() || batch.messages.length === 0) return
-    const loadGeneration = generation
-    const done = loadInChunks(c, batch.messages, topic, partition, {
-      heartbeat,
-      stillOwned: () => isRunning() && !stopping && loadGeneration === generation,
-    })
-    loads.set(key, { done, firstOffset: batch.messages[0]!.offset, generation: loadGeneration })
-    resolveOffset(batch.messages[batch.messages.length - 1]!.offset)
+    const { topic, partition, messages } = batch
+    const offsets = messages.length === 0 ? null : { first: messages[0]!.offset, last: messages[messages.length - 1]!.offset }
+    const seek = (offset: string) => c.seek({ topic, partition, offset })
+    await loads.handOver({ topic, partition, offsets, isRunning, isStale, resolveOffset, seek }, (stillOwned) => loadInChunks(c, messages, topic, partition, { heartbeat, stillOwned }))
   }
 
   async function loadInChunks(
@@ -163,21 +143,14 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
     try {
       const topics = await matchingTopics()
       if (topics.length === 0 || sameList(topics, subscribed)) return
-      if (!consumer && loads.size > 0) {
-        // a crashed consumer's loads: they finish (or fail to commit) before a new member joins
-        await settleLoads()
-        loads.clear()
-      }
+      // a crashed consumer's loads: they finish (or fail to commit) before a new member joins
+      if (!consumer) await loads.drain(async () => {})
       if (consumer) {
         log.info('new topics: re-joining the group', { added: topics.filter((t) => !subscribed.includes(t)) })
         // no new loads; those in flight finish (insert, commit) before this member leaves the group
-        draining = true
-        await settleLoads()
-        await consumer.disconnect()
+        const leaving = consumer
+        await loads.drain(() => leaving.disconnect())
         consumer = null
-        await settleLoads()
-        loads.clear()
-        draining = false
       }
       if (!stopping) await startConsumer(topics)
     } catch (err) {
@@ -207,9 +180,9 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
       if (timer) clearTimeout(timer)
       await refreshing.catch(() => {})
       // loads in flight finish (their insert, then one commit) before the group is left
-      await settleLoads()
+      await loads.settle()
       await consumer?.disconnect()
-      await settleLoads()
+      await loads.settle()
       await admin.disconnect()
     },
   }

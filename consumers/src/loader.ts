@@ -1,25 +1,31 @@
 // The loader's order of work for one fetched batch, in one place:
 //   fetch (kafkaSource) → map rows → insert → dead-letter the unloadable → commit offsets
+// and its policy around it (createBatchLoader): the topic names the table and row mapper (steps/mapRows.ts),
+// the load is timed, self-traced (traceLoad.ts) and logged.
 // Offsets are committed only here, after ClickHouse accepted the rows and the dead-letter topic
 // acknowledged the rest. A crash before the commit replays the batch; the ReplacingMergeTree table
 // collapses the replayed rows (same backend_id, same sorting key), so query results count each once.
 import { errorMessage, type Logger } from '../../common/logger.ts'
-import type { DeadLetter, DeadLetterSink, InboundMessage } from './deadLetter.ts'
+import { nowNs, type SelfTracer } from '../../common/selfTrace.ts'
+import type { BatchHandler } from './kafkaSource.ts'
+import { routeForTopic } from './steps/mapRows.ts'
+import { recordLoadSpans } from './traceLoad.ts'
+import type { DeadLetter, DeadLetterSink } from './deadLetter.ts'
+import type { InboundMessage } from './inboundMessage.ts'
 import type { FaultHook } from './faultInjection.ts'
 import { InsertError, type RowWriter } from './steps/insertRows.ts'
-import { mapEventRow } from './steps/mapEventRows.ts'
 
 export type LoaderDeps = {
   writer: RowWriter
   deadLetters: DeadLetterSink
   /** the batch's table; a batch holds one topic-partition, hence one type */
   table: string
-  /** the table's pure row mapper (default: generic events) */
-  mapRow?: (value: Buffer | null) => { ok: true; row: object } | { ok: false; reason: string }
+  /** the table's pure row mapper (steps/mapRows.ts) */
+  mapRow: (value: Buffer | null) => { ok: true; row: object } | { ok: false; reason: string }
   log: Logger
   retryMaxMs: number
   /** false once the batch must be given up (shutdown or partition revoked): nothing is committed then */
-  shouldContinue: () => boolean
+  stillOwned: () => boolean
   heartbeat: () => Promise<void>
   /** commit `nextOffset` (last loaded offset + 1) for the batch's partition */
   commit: (nextOffset: string) => Promise<void>
@@ -31,15 +37,49 @@ export type BatchResult =
   | { status: 'committed'; inserted: number; deadLettered: number; nextOffset: string }
   | { status: 'abandoned' }
 
+export type BatchLoaderDeps = Pick<LoaderDeps, 'writer' | 'deadLetters' | 'log' | 'retryMaxMs' | 'fault'> & {
+  /** TOPIC_TEMPLATE: a topic's {category} names its type, hence its table and row mapper */
+  topicTemplate: string
+  selfTracer: SelfTracer
+}
+
+/** The handler kafkaSource.ts calls with each fetched partition batch: route, load, self-trace, log. */
+export function createBatchLoader(deps: BatchLoaderDeps): BatchHandler {
+  // per partition: when its previous batch finished, to log how long the next one waited for its fetch
+  const lastLoadEnd = new Map<string, number>()
+  return async (batch) => {
+    const first = batch.messages[0]!
+    // one topic per batch: its category picks the table and row mapper (schemas/telemetryTypes.ts)
+    const route = routeForTopic(deps.topicTemplate, first.topic)
+    const startNs = nowNs()
+    const partitionKey = `${first.topic}/${first.partition}`
+    const waitedMs = lastLoadEnd.has(partitionKey) ? Number(startNs / 1_000_000n) - lastLoadEnd.get(partitionKey)! : null
+    const result = await loadBatch(batch.messages, { ...deps, table: route.table, mapRow: route.mapRow, stillOwned: batch.stillOwned, heartbeat: batch.heartbeat, commit: batch.commit })
+    const endNs = nowNs()
+    lastLoadEnd.set(partitionKey, Number(endNs / 1_000_000n))
+    if (result.status !== 'committed') return result.status
+    recordLoadSpans(deps.selfTracer, batch.messages, { table: route.table, startNs, endNs, inserted: result.inserted, deadLettered: result.deadLettered })
+    deps.log.debug('batch loaded', {
+      topic: first.topic,
+      partition: first.partition,
+      inserted: result.inserted,
+      dead_lettered: result.deadLettered,
+      next_offset: result.nextOffset,
+      load_ms: Number((endNs - startNs) / 1_000_000n),
+      waited_for_fetch_ms: waitedMs,
+    })
+    return result.status
+  }
+}
+
 type Mapped = { message: InboundMessage; row: object }
 
 export async function loadBatch(messages: InboundMessage[], deps: LoaderDeps): Promise<BatchResult> {
   if (messages.length === 0) return { status: 'abandoned' }
   const rows: Mapped[] = []
   const dead: DeadLetter[] = []
-  const mapRow = deps.mapRow ?? mapEventRow
   for (const message of messages) {
-    const mapped = mapRow(message.value)
+    const mapped = deps.mapRow(message.value)
     if (mapped.ok) rows.push({ message, row: mapped.row })
     else dead.push({ message, stage: 'map', reason: mapped.reason })
   }
@@ -109,7 +149,7 @@ async function insertIsolatingBadRows(rows: Mapped[], deps: LoaderDeps): Promise
 async function retrying(what: string, attempt: () => Promise<void>, deps: LoaderDeps, opts: { firstTryEvenIfStopping?: boolean } = {}): Promise<'done' | 'abandoned'> {
   let delay = 200
   for (let tries = 1; ; tries++) {
-    if (!deps.shouldContinue() && !(tries === 1 && opts.firstTryEvenIfStopping)) return 'abandoned'
+    if (!deps.stillOwned() && !(tries === 1 && opts.firstTryEvenIfStopping)) return 'abandoned'
     try {
       await attempt()
       if (tries > 1) deps.log.info(`${what} succeeded after retries`, { tries })
@@ -125,7 +165,7 @@ async function retrying(what: string, attempt: () => Promise<void>, deps: Loader
 async function pauseWithHeartbeats(ms: number, deps: LoaderDeps): Promise<'done' | 'abandoned'> {
   const until = Date.now() + ms
   while (Date.now() < until) {
-    if (!deps.shouldContinue()) return 'abandoned'
+    if (!deps.stillOwned()) return 'abandoned'
     await new Promise((r) => setTimeout(r, Math.min(1_000, until - Date.now())))
     // keeps the group membership while ClickHouse is down; failures here surface on the next fetch
     await deps.heartbeat().catch(() => {})

@@ -5,8 +5,9 @@
 // the gateway span (same trace id) naming the batch span. Messages marked self-telemetry (the pipeline's
 // own spans) are skipped: loading them records nothing, so self-tracing never loops.
 import { randomHexId } from '../../common/ids.ts'
-import { parseTraceparent, SELF_TELEMETRY_HEADER, type SelfTracer } from '../../common/selfTrace.ts'
-import type { InboundMessage } from './deadLetter.ts'
+import { SELF_TELEMETRY_HEADER, type SelfTracer } from '../../common/selfTrace.ts'
+import { parseTraceparent } from '../../common/traceparent.ts'
+import type { InboundMessage } from './inboundMessage.ts'
 
 /** Distinct sampled traceparents of a batch's messages, self-telemetry excluded. */
 export function sampledParents(messages: InboundMessage[]): Array<{ traceId: string; spanId: string }> {

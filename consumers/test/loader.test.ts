@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../../common/logger.ts'
-import type { DeadLetter, InboundMessage } from '../src/deadLetter.ts'
+import type { DeadLetter } from '../src/deadLetter.ts'
+import type { InboundMessage } from '../src/inboundMessage.ts'
 import { loadBatch, type LoaderDeps } from '../src/loader.ts'
 import { InsertError } from '../src/steps/insertRows.ts'
+import { routeForTopic } from '../src/steps/mapRows.ts'
 
 const valid = (n: number) =>
   JSON.stringify({
@@ -32,9 +34,10 @@ function harness(opts: { insert?: (rows: object[]) => Promise<void>; stillOwned?
       },
     },
     table: 'events',
+    mapRow: routeForTopic('telemetry.{category}', 'telemetry.web').mapRow,
     log: createLogger('test', 'error', () => {}),
     retryMaxMs: 20,
-    shouldContinue: opts.stillOwned ?? (() => true),
+    stillOwned: opts.stillOwned ?? (() => true),
     heartbeat: async () => {},
     commit: async (next) => {
       events.push(`commit ${next}`)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createSelfTracer, type SelfSpanMessage } from '../../common/selfTrace.ts'
 import { spanType } from '../../schemas/span.ts'
-import type { InboundMessage } from '../src/deadLetter.ts'
+import type { InboundMessage } from '../src/inboundMessage.ts'
 import { recordLoadSpans, sampledParents } from '../src/traceLoad.ts'
 
 const A = '4bf92f3577b34da6a3ce929d0e0e4736'

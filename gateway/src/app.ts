@@ -7,7 +7,7 @@ import type { AuthConfig, GatewayConfig, Limits } from '../../common/config.ts'
 import { uuidv7 } from '../../common/ids.ts'
 import type { Logger } from '../../common/logger.ts'
 import { anonymizeIp } from './anonymizeIp.ts'
-import type { WriteKeyVerifier, WriteScope } from './auth/writeKeys.ts'
+import type { WriteKeyVerifier } from './auth/writeKeys.ts'
 import { resolveClientAddress } from './clientAddress.ts'
 import type { EventProducer } from './eventProducer.ts'
 import type { GeoLookup } from './geo.ts'
@@ -18,22 +18,10 @@ import { requireWriteKey } from './middleware/requireWriteKey.ts'
 import { batchRoute } from './routes/batch.ts'
 import { otlpRoute } from './routes/otlp.ts'
 import { typeForCategory } from '../../schemas/telemetryTypes.ts'
-import { envelopeError } from './steps/buildResponse.ts'
-import { continueOrStartTrace, withSampledFlag, type TraceContext } from './traceparent.ts'
+import type { GatewayEnv } from './gatewayEnv.ts'
+import { refuse } from './refusals.ts'
+import { continueOrStartTrace, withSampledFlag } from './traceparent.ts'
 import { noSelfTracer, sampleRequest, type SelfTracer } from '../../common/selfTrace.ts'
-
-export type GatewayEnv = {
-  Variables: {
-    requestId: string
-    clientIp: string
-    trace: TraceContext
-    /** whether the gateway records its own spans for this request (SELF_TRACE_SAMPLE_RATIO) */
-    selfTraced: boolean
-    summary: Record<string, unknown>
-    /** Set by requireWriteKey: the verified key and the app it may write (absent when auth is off and no key came). */
-    writeScope?: WriteScope
-  }
-}
 
 /** Routes that take events: each gets CORS, the write key check and the per-key rate limit, in that order. */
 export const INGEST_PATHS = ['/v1/batch', '/v1/traces', '/v1/metrics', '/v1/logs']
@@ -125,9 +113,9 @@ export function createApp(deps: GatewayDeps) {
 
   app.post('/v1/batch', batchRoute(deps))
   // OTLP/HTTP: the OpenTelemetry SDKs' exporters post here (protobuf or JSON)
-  app.post('/v1/traces', otlpRoute('traces', typeForCategory('spans')!, deps))
-  app.post('/v1/metrics', otlpRoute('metrics', typeForCategory('metrics')!, deps))
-  app.post('/v1/logs', otlpRoute('logs', typeForCategory('logs')!, deps))
+  app.post('/v1/traces', otlpRoute('traces', typeForCategory('spans'), deps))
+  app.post('/v1/metrics', otlpRoute('metrics', typeForCategory('metrics'), deps))
+  app.post('/v1/logs', otlpRoute('logs', typeForCategory('logs'), deps))
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', async (c) => {
@@ -144,10 +132,13 @@ export function createApp(deps: GatewayDeps) {
     }
   })
 
-  app.notFound((c) => c.json(envelopeError(`no route for ${c.req.method} ${c.req.path}`), 404))
+  app.notFound((c) => refuse(c, { status: 404, message: `no route for ${c.req.method} ${c.req.path}`, retryable: false }))
+  // An error no step turned into an outcome is a bug: sending the same request again would meet it again.
   app.onError((err, c) => {
-    log.error('unhandled error', { request_id: c.get('requestId'), error: err.message })
-    return c.json(envelopeError('internal error; the request id identifies it in the gateway logs', true), 500)
+    const route = c.req.routePath || 'unmatched'
+    metrics.unexpectedErrors.inc({ route })
+    log.error('unexpected error', { request_id: c.get('requestId'), route, error: err.message, stack: err.stack })
+    return refuse(c, { status: 500, message: `internal error (a bug in the gateway, not in the request's content); request id ${c.get('requestId')} identifies it in the gateway logs`, retryable: false })
   })
   return app
 }

@@ -1,13 +1,7 @@
 // The client's address: the socket peer, unless that peer is a configured trusted proxy, in which case
 // X-Forwarded-For is read right to left and the first address that is not a trusted proxy wins.
 import { isIP } from 'node:net'
-
-export function normalizeIp(ip: string): string {
-  const trimmed = ip.trim()
-  // IPv4-mapped IPv6 (::ffff:1.2.3.4), as Node reports IPv4 peers on dual-stack sockets
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(trimmed)
-  return mapped ? mapped[1]! : trimmed
-}
+import { normalizeIp } from '../../common/ip.ts'
 
 export function resolveClientAddress(peer: string | undefined, forwardedFor: string | undefined, trustedProxies: ReadonlySet<string>): string {
   const remote = normalizeIp(peer ?? '')

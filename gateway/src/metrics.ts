@@ -59,6 +59,12 @@ export function createGatewayMetrics() {
     registers: [registry],
   })
 
+  const unexpectedErrors = new Counter({
+    name: 'gateway_unexpected_errors_total',
+    help: 'Requests answered 500 because of an error no step handled (a bug: each is logged with its request id and stack), by route',
+    labelNames: ['route'] as const,
+    registers: [registry],
+  })
   const otlpEmptyRequests = new Counter({
     name: 'gateway_otlp_empty_requests_total',
     help: 'OTLP export requests that decoded to no span, data point or log record (answered 200, nothing stored), by signal',
@@ -85,6 +91,7 @@ export function createGatewayMetrics() {
     produceDuration,
     authFailures,
     rateLimited,
+    unexpectedErrors,
     otlpEmptyRequests,
     countEvent(category: string, outcome: 'accepted' | 'rejected', reason: string, n = 1) {
       events.inc({ category: categoryLabel(category), outcome, reason }, n)

@@ -2,7 +2,7 @@
 // gateway span id already written in the Kafka traceparent, parent = the caller's span, and one child span
 // per step. When the request is not sampled the steps get no spans and nothing is recorded.
 import type { Context } from 'hono'
-import type { GatewayEnv } from './app.ts'
+import type { GatewayEnv } from './gatewayEnv.ts'
 import type { RecordingSpan, SelfTracer } from '../../common/selfTrace.ts'
 
 export type StepSpans = {

@@ -6,11 +6,11 @@ import type { Config } from '../../common/config.ts'
 import type { Logger } from '../../common/logger.ts'
 import { createApp } from './app.ts'
 import { openWriteKeyStore } from './auth/writeKeys.ts'
-import { createKafkaEventProducer } from './eventProducer.ts'
+import { createKafkaEventProducer } from './kafkajsEventProducer.ts'
 import { createPlatformaticEventProducer } from './platformaticEventProducer.ts'
 import { createGeoLookup } from './geo.ts'
 import { createGatewayMetrics } from './metrics.ts'
-import { envelopeError } from './steps/buildResponse.ts'
+import { refusalResponse, type Refusal } from './refusals.ts'
 import { createSelfTracer } from '../../common/selfTrace.ts'
 
 export type RunningGateway = { port: number; url: string; stop: () => Promise<void>; reloadWriteKeys: () => boolean }
@@ -53,12 +53,12 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
   // once instead of queueing without bound (memory and latency stay bounded under overload). Only POST
   // (uploads) counts; health, readiness and metrics always get through.
   let inFlight = 0
-  const overloaded = JSON.stringify(envelopeError('the gateway is at capacity: no event was accepted; retry after the Retry-After delay', true))
+  const overloaded: Refusal = { status: 503, message: 'the gateway is at capacity: nothing of this request was accepted; retry after the Retry-After delay', retryable: true, retryAfterSeconds: config.gateway.retryAfterSeconds }
   const fetch = async (req: Request, env: unknown) => {
     if (req.method !== 'POST') return app.fetch(req, env as never)
     if (inFlight >= config.gateway.maxInFlight) {
       metrics.httpRequests.inc({ route: 'overloaded', method: 'POST', status: '503' })
-      return new Response(overloaded, { status: 503, headers: { 'content-type': 'application/json', 'retry-after': String(config.gateway.retryAfterSeconds) } })
+      return refusalResponse(req, overloaded)
     }
     inFlight++
     try {

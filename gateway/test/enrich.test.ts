@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { anonymizeIp } from '../src/anonymizeIp.ts'
 import { resolveClientAddress } from '../src/clientAddress.ts'
 import { createGeoLookup } from '../src/geo.ts'
-import { correctTime, enrichEvents } from '../src/steps/enrichEvent.ts'
+import { correctTime } from '../../schemas/eventType.ts'
+import type { RequestFacts } from '../../schemas/telemetryType.ts'
+import { typeForCategory } from '../../schemas/telemetryTypes.ts'
+import type { IpAnonymization } from '../src/anonymizeIp.ts'
+import { enrichItems } from '../src/steps/enrichItems.ts'
 import { continueOrStartTrace } from '../src/traceparent.ts'
 
 const received = 1_764_064_800_000
@@ -59,10 +63,17 @@ describe('continueOrStartTrace', () => {
   })
 })
 
-describe('enrichEvents', () => {
+/** The enrich step with the generic event's type (schemas/eventType.ts) and a /v1/batch request's facts. */
+function enrichEvents(outcomes: ReturnType<typeof valid>[], facts: Omit<RequestFacts, 'geo' | 'anonymizeIp'> & { ipAnonymization?: IpAnonymization }, geo: RequestFacts['geo']) {
+  const mode = facts.ipAnonymization ?? 'off'
+  return enrichItems(outcomes, typeForCategory('web'), { ...facts, geo, anonymizeIp: (ip) => anonymizeIp(ip, mode) }).map((o) => (o.ok ? { ...o, event: o.item as Record<string, unknown> } : o))
+}
+const valid = (event: Record<string, unknown>) => ({ index: 0, id: String(event.id), ok: true as const, item: { id: 'e', name: 'n', timestamp: received, ...event } })
+const baseFacts = { requestId: 'r1', receivedAt: received, appId: 'a', category: 'web', clientIp: '81.2.69.142', meta: { app_id: 'a', category: 'web' }, maxFutureMs: DAY }
+
+describe('enrich of the generic event', () => {
   const geo = createGeoLookup()
-  const facts = { requestId: 'r1', receivedAt: received, clientIp: '81.2.69.142', meta: { app_id: 'a', category: 'web' }, maxFutureMs: DAY, ipAnonymization: 'off' as const }
-  const valid = (event: Record<string, unknown>) => ({ index: 0, id: String(event.id), ok: true as const, event: { id: 'e', name: 'n', timestamp: received, ...event } })
+  const facts = { ...baseFacts, ipAnonymization: 'off' as const }
 
   it('fills server id, times and geo from the event ip', () => {
     const [o] = enrichEvents([valid({ id: 'e', ip: '8.8.8.8' })], facts, geo)
@@ -89,7 +100,7 @@ describe('enrichEvents', () => {
   it('time-orders backend ids', () => {
     const outs = enrichEvents([valid({ id: 'a' }), valid({ id: 'b' })], { ...facts, receivedAt: received }, geo)
     const later = enrichEvents([valid({ id: 'c' })], { ...facts, receivedAt: received + 1 }, geo)
-    const ids = [...outs, ...later].map((o) => (o.ok ? o.event.backend_id : ''))
+    const ids = [...outs, ...later].map((o) => (o.ok ? String(o.event.backend_id) : ''))
     expect(ids[2]! > ids[0]!).toBe(true)
   })
 })
@@ -109,8 +120,8 @@ describe('IP anonymisation (IP_ANONYMIZATION)', () => {
   })
 
   const geo = createGeoLookup()
-  const facts = { requestId: 'r1', receivedAt: received, clientIp: '81.2.69.142', meta: { app_id: 'a', category: 'web' }, maxFutureMs: DAY }
-  const event = { index: 0, id: 'e', ok: true as const, event: { id: 'e', name: 'n', timestamp: received } }
+  const facts = baseFacts
+  const event = valid({ id: 'e' })
   it.each([
     ['truncate', '81.2.69.0'],
     ['drop', ''],

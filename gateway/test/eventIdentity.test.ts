@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createGeoLookup } from '../src/geo.ts'
-import { enrichEvents } from '../src/steps/enrichEvent.ts'
-import { eventIdentity, SKEW_TOLERANCE_MS, uuidv5 } from '../src/steps/eventIdentity.ts'
+import { eventIdentity, SKEW_TOLERANCE_MS, uuidv5 } from '../../schemas/eventIdentity.ts'
+import { eventType } from '../../schemas/eventType.ts'
 
 const V5 = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -44,13 +44,14 @@ describe('eventIdentity: the end-to-end key', () => {
     expect(a).toMatchObject({ timestamp: t + 40, time_correction: 'clock_skew' })
   })
 
-  it('enrichEvents: two attempts of one UUID event (other request, receipt time and sent_at) give the same sorting key', () => {
+  it('the event type\'s enrich: two attempts of one UUID event (other request, receipt time and sent_at) give the same sorting key', () => {
     const geo = createGeoLookup()
-    const event = { index: 0, id: clientUuid, ok: true as const, event: { id: clientUuid, name: 'n', timestamp: t } }
+    const event = { id: clientUuid, name: 'n', timestamp: t }
     const attempt = (receivedAt: number, sentAt: number, requestId: string) => {
-      const [o] = enrichEvents([event], { requestId, receivedAt, clientIp: '10.0.0.1', meta: { app_id: 'a', category: 'web', sent_at: sentAt }, maxFutureMs: 86_400_000, ipAnonymization: 'off' }, geo)
-      if (!o?.ok) throw new Error('refused')
-      return o.event
+      const meta = { app_id: 'a', category: 'web', sent_at: sentAt }
+      const o = eventType.enrich(event, { requestId, receivedAt, appId: 'a', category: 'web', clientIp: '10.0.0.1', meta, maxFutureMs: 86_400_000, geo, anonymizeIp: (ip) => ip })
+      if (!o.ok) throw new Error('refused')
+      return o.value
     }
     const first = attempt(t + 50, t + 10, 'r1')
     const resend = attempt(t + 30_000, t + 29_200, 'r2')

@@ -1,16 +1,27 @@
-// Property-based fuzzing of POST /v1/batch through the real Hono app (unit level: RecordingProducer, no Kafka).
-// Whatever arrives — arbitrary JSON, near-valid envelopes with hostile fields, raw bytes, hostile headers,
-// compressed and corrupted bodies — the gateway answers 200/206/400/413/415 in the documented JSON shape,
-// never 5xx, never lets an exception escape, and never touches Object.prototype.
+// Property-based fuzzing of every ingest route through the real Hono app (unit level: RecordingProducer, no
+// Kafka). POST /v1/batch with every kind of item (generic events and the reserved categories spans, metrics,
+// logs): whatever arrives — arbitrary JSON, near-valid envelopes with hostile fields, raw bytes, hostile
+// headers, compressed and corrupted bodies — it answers 200/206/400/413/415 in the documented JSON shape.
+// POST /v1/traces, /v1/metrics, /v1/logs: random and mutated protobuf, OTLP/JSON with hostile values in every
+// field — 200 (Export*ServiceResponse) or 400/413 (google.rpc.Status). Never 5xx, never an exception, every
+// refusal names its field, and Object.prototype is never touched.
 //
 // Reproduce a failure with the seed fast-check prints: FUZZ_SEED=<seed> npx vitest run gateway/test/fuzz.test.ts
 // Scale the number of cases with FUZZ_SCALE (default 1; e.g. FUZZ_SCALE=10 for a long soak).
 import * as fc from 'fast-check'
 import * as zlib from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import protobuf from 'protobufjs'
+import type { z } from 'zod'
 import { partCodes } from '../../schemas/codes.ts'
 import { enrichedEventSchema } from '../../schemas/event.ts'
-import { MAX_TIME_MS, MIN_TIME_MS } from '../../schemas/time.ts'
+import { otlpExamples } from '../../schemas/examples/index.ts'
+import { metricTypes, temporalities } from '../../schemas/metricPoint.ts'
+import { spanKinds, statusCodes } from '../../schemas/span.ts'
+import { typeForCategory } from '../../schemas/telemetryTypes.ts'
+import { MAX_TIME_MS, MAX_TIME_NS, MIN_TIME_MS, MIN_TIME_NS } from '../../schemas/time.ts'
+import { decodeResponse, decodeStatus, type SignalKind } from '../src/otlp/otlpProto.ts'
 import type { BatchResponse } from '../src/steps/buildResponse.ts'
 import { TEST_DEV_KEY, testApp } from './fakes.ts'
 
@@ -207,6 +218,86 @@ const envelope: fc.Arbitrary<J> = fc
   )
 const envelopeText = envelope.map(render)
 
+// ---- typed items: /v1/batch with the reserved categories, every field now and then hostile ------------------
+
+/** Record of fields (MISSING drops one), plus now and then unknown hostile fields. */
+const extraFields = fc.oneof({ arbitrary: fc.constant([] as [string, J][]), weight: 16 }, { arbitrary: fc.array(fc.tuple(hostileKey, hostileJson), { minLength: 1, maxLength: 2 }), weight: 1 })
+const record = <T extends Record<string, fc.Arbitrary<J | typeof MISSING>>>(fields: T) =>
+  fc.record({ ...fields, extra: extraFields }).map(({ extra, ...f }) => obj(Object.entries(f) as Array<[string, J | typeof MISSING]>, extra as ReadonlyArray<readonly [string, J]>))
+const MID_TIME_NS = (MIN_TIME_NS + MAX_TIME_NS) / 2n
+const earlyNanos: fc.Arbitrary<J> = fc.bigInt({ min: MIN_TIME_NS, max: MID_TIME_NS }).map(String)
+const lateNanos: fc.Arbitrary<J> = fc.bigInt({ min: MID_TIME_NS, max: MAX_TIME_NS }).map(String)
+const badNanos: fc.Arbitrary<J> = fc.oneof(numbers, anyString, fc.constantFrom<J>('0', '-1', '18446744073709551616', '99999999999999999999', '1e18', '', ' 1764064800000000000'))
+const attributesField = optional(hostileObject, fc.oneof(manyKeys, deepObject, lengthBomb, protoObject))
+const shortText = (max: number) => fc.oneof(fc.string({ minLength: 1, maxLength: 12 }), fc.constantFrom('x'.repeat(max)))
+const scopeField = optional(record({ name: field(fc.string({ maxLength: 12 }), fc.constantFrom(huge(257))), version: optional(fc.string({ maxLength: 8 }), fc.constantFrom(huge(129))) }))
+const finiteNumber: fc.Arbitrary<J> = fc.double({ noDefaultInfinity: true, noNaN: true })
+
+const typedItem = {
+  spans: record({
+    trace_id: field(hex(32), fc.constantFrom('0'.repeat(32), 'A'.repeat(32), 'a'.repeat(31))),
+    span_id: field(hex(16), fc.constantFrom('0'.repeat(16), 'A'.repeat(16), 'a'.repeat(17))),
+    parent_span_id: optional(fc.oneof(hex(16), fc.constant('')), fc.constantFrom('0'.repeat(16), 'zz')),
+    name: field(shortText(1024), fc.constantFrom('', huge(1025))),
+    kind: optional(fc.constantFrom<J>(...spanKinds), fc.constantFrom<J>('SPAN_KIND_SERVER', 'Server', 7)),
+    start_time_unix_nano: field(earlyNanos, badNanos),
+    end_time_unix_nano: field(lateNanos, badNanos),
+    status: optional(record({ code: field(fc.constantFrom<J>(...statusCodes), fc.constantFrom<J>('OK', 2)), message: optional(anyString, fc.constantFrom(huge(4097))) })),
+    service: optional(shortText(256), fc.constantFrom('', huge(257))),
+    attributes: attributesField,
+    resource_attributes: attributesField,
+    events: optional(fc.array(record({ name: field(fc.string({ maxLength: 8 })), time_unix_nano: field(earlyNanos, badNanos), attributes: attributesField }), { maxLength: 3 })),
+    links: optional(fc.array(record({ trace_id: field(hex(32)), span_id: field(hex(16)), attributes: attributesField }), { maxLength: 2 })),
+    scope: scopeField,
+  }),
+  metrics: record({
+    id: optional(shortText(128), fc.constantFrom('', huge(129))),
+    name: field(shortText(256), fc.constantFrom('', huge(257))),
+    type: field(fc.constantFrom<J>(...metricTypes), fc.constantFrom<J>('summary', 'GAUGE')),
+    unit: optional(fc.constantFrom('ms', 'By', '1'), fc.constantFrom(huge(65))),
+    description: optional(fc.string({ maxLength: 20 }), fc.constantFrom(huge(1025))),
+    service: optional(shortText(256)),
+    time_unix_nano: field(lateNanos, badNanos),
+    start_time_unix_nano: optional(earlyNanos, badNanos),
+    value: optional(finiteNumber, fc.constantFrom<J>(new Raw('1e400'), '1', null)),
+    temporality: optional(fc.constantFrom<J>(...temporalities)),
+    is_monotonic: optional(fc.boolean()),
+    count: optional(fc.nat(), fc.constantFrom<J>(-1, 0.5, new Raw('1e400'))),
+    sum: optional(finiteNumber),
+    min: optional(finiteNumber),
+    max: optional(finiteNumber),
+    bucket_counts: optional(fc.array(fc.nat(), { maxLength: 4 }), fc.constant<J>(Array.from({ length: 513 }, () => 1))),
+    explicit_bounds: optional(fc.array(finiteNumber, { maxLength: 3 })),
+    attributes: attributesField,
+    resource_attributes: attributesField,
+    scope: scopeField,
+  }),
+  logs: record({
+    id: optional(shortText(128), fc.constantFrom('', huge(129))),
+    time_unix_nano: field(lateNanos, badNanos),
+    observed_time_unix_nano: optional(lateNanos, badNanos),
+    severity_number: optional(fc.integer({ min: 0, max: 24 }), fc.constantFrom<J>(25, -1, 1.5)),
+    severity_text: optional(fc.constantFrom('INFO', 'ERROR'), fc.constantFrom(huge(33))),
+    body: optional(fc.oneof(anyString, hostileObject), fc.oneof(deepArray, deepObject, lengthBomb)),
+    event_name: optional(fc.string({ maxLength: 12 }), fc.constantFrom(huge(257))),
+    trace_id: optional(hex(32), fc.constantFrom('0'.repeat(32), 'A'.repeat(32))),
+    span_id: optional(hex(16), fc.constantFrom('0'.repeat(16), 'A'.repeat(16))),
+    service: optional(shortText(256), fc.constantFrom('')),
+    attributes: attributesField,
+    resource_attributes: attributesField,
+    scope: scopeField,
+  }),
+}
+const TYPED_CATEGORIES = ['spans', 'metrics', 'logs'] as const
+const typedEnvelopeText = fc.constantFrom(...TYPED_CATEGORIES).chain((cat) =>
+  fc
+    .record({
+      app_id: field(fc.string({ minLength: 1, maxLength: 16 }), fc.constantFrom('', huge(129))),
+      data: fc.oneof({ arbitrary: fc.array(fc.oneof({ arbitrary: typedItem[cat], weight: 20 }, { arbitrary: hostileJson, weight: 1 }), { minLength: 1, maxLength: 5 }), weight: 30 }, { arbitrary: hostileJson, weight: 1 }),
+    })
+    .map(({ app_id, data: d }) => render(obj([['meta', obj([['app_id', app_id], ['category', cat]])], ['data', d]]))),
+)
+
 // header values within what undici's Headers accepts (bytes up to 0xFF, no NUL, CR, LF); a real server refuses the rest earlier
 const headerChar = fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff }), fc.constant(0x09)).map((c) => String.fromCharCode(c))
 const headerValue = fc.oneof(
@@ -341,9 +432,9 @@ function seenJson(body: Uint8Array, encoding: string | undefined): unknown {
   }
 }
 /** The gateway's rule for the id echoed in a part. */
-function idOf(item: unknown): string {
-  if (typeof item === 'object' && item !== null && 'id' in item && typeof item.id === 'string') return item.id.slice(0, 128)
-  return ''
+function idOf(item: unknown, field: string): string {
+  const id = typeof item === 'object' && item !== null && !Array.isArray(item) ? (item as Record<string, unknown>)[field] : undefined
+  return typeof id === 'string' && Object.hasOwn(item as object, field) ? id.slice(0, 128) : ''
 }
 
 const ALLOWED_STATUS = new Set([200, 206, 400, 413, 415])
@@ -386,6 +477,7 @@ async function check(c: Case): Promise<void> {
       bump(byPartCode, p.code)
       ok(PART_CODES.has(p.code) && typeof p.id === 'string' && typeof p.retryable === 'boolean', 'part shape', () => p)
       ok(typeof p.message === 'string' && p.message.length > 0, 'part message', () => p)
+      ok(!FIELD_CODES.has(p.code) || namesField(p.message), 'refusal names the field', () => p)
       ok(p.code === 0 ? UUID.test(p.backend_id) : p.backend_id === '', 'part backend_id', () => p)
       if (p.code === 0) accepted++
     }
@@ -400,25 +492,231 @@ async function check(c: Case): Promise<void> {
       const items = typeof seen === 'object' && seen !== null ? (seen as { data?: unknown }).data : undefined
       ok(Array.isArray(items), 'parts for a body without a data array', answer)
       ok(n === items.length, 'one part per event', () => ({ parts: n, events: items.length }))
-      // the id as sent (validated events) or its first 128 UTF-16 units (refused before validation)
-      out.parts.forEach((p, i) => ok(p.id === idOf(items[i]) || p.id === (items[i] as { id?: unknown }).id, 'part id echoes the event id', () => ({ i, part: p.id, item: items[i] })))
+      // the id as sent (validated events) or its first 128 UTF-16 units (refused before validation); a span's is its span_id
+      const idField = (seen as { meta?: { category?: unknown } }).meta?.category === 'spans' ? 'span_id' : 'id'
+      out.parts.forEach((p, i) => ok(p.id === idOf(items[i], idField) || p.id === (items[i] as Record<string, unknown>)[idField], 'part id echoes the item id', () => ({ i, part: p.id, item: items[i] })))
     }
-    // exactly the accepted events went to Kafka, each a valid enriched event
-    const produced = producer.sent.flatMap((s) => s.messages)
-    ok(produced.length === accepted, 'produced = accepted', () => ({ produced: produced.length, accepted }))
-    for (const m of produced) {
-      const parsed = enrichedEventSchema.safeParse(JSON.parse(m.value))
-      ok(parsed.success, 'produced message is a valid enriched event', () => [parsed.error?.message, m.value.slice(0, 300)])
-    }
-    ok(!logLines.some((l) => l.includes('"level":"error"')), 'error logged', () => logLines.filter((l) => l.includes('"level":"error"')))
+    // exactly the accepted events went to Kafka, each a valid enriched item of its topic's type
+    ok(producedCount() === accepted, 'produced = accepted', () => ({ produced: producedCount(), accepted }))
+    checkProduced()
   } catch (err) {
     failures++
     throw err
   }
 }
 
+/** Part codes of refusals about the item's content: their message names the field (or the limit) at fault. */
+const FIELD_CODES = new Set<number>([1001, 1002, 1003, 1004, 1006].filter((c) => PART_CODES.has(c)))
+const FIELD_NAMED = [
+  /(^|: |; )[a-z_]+(\.[a-zA-Z0-9_]+)*: /, // describeIssues: "path.to.field: rule"
+  /unknown field\(s\) "/,
+  /must be a JSON object/, // the item itself is not an object: it is the field
+  /\((LIMIT_[A-Z_]+)\)/, // size and shape limits name the limit ("properties nest 9 levels deep, limit 6 (LIMIT_PROPERTY_DEPTH)")
+  /^ip "/,
+]
+const namesField = (message: string) => FIELD_NAMED.some((r) => r.test(message))
+
+const producedCount = () => producer.sent.reduce((n, s) => n + s.messages.length, 0)
+/** The enriched schema of a topic's type: telemetry.<category>. */
+function schemaOfTopic(topic: string): z.ZodType {
+  const type = typeForCategory(topic.replace(/^telemetry\./, ''))
+  return type ? type.enrichedSchema : enrichedEventSchema
+}
+/** Every produced message is a valid enriched item of its topic's type; nothing was logged as an error. */
+function checkProduced() {
+  for (const { topic, messages } of producer.sent) {
+    const schema = schemaOfTopic(topic)
+    for (const m of messages) {
+      const parsed = schema.safeParse(JSON.parse(m.value))
+      ok(parsed.success, `produced message is a valid enriched item of ${topic}`, () => [parsed.error?.message, m.value.slice(0, 300)])
+    }
+  }
+  ok(!logLines.some((l) => l.includes('"level":"error"')), 'error logged', () => logLines.filter((l) => l.includes('"level":"error"')))
+}
+
 const assertOpts = (numRuns: number) => ({ numRuns, ...(seed === undefined ? {} : { seed }) })
 const json = (extra: Record<string, string> = {}) => ({ 'content-type': 'application/json', ...extra })
+
+// ---- OTLP: /v1/traces, /v1/metrics, /v1/logs in protobuf and JSON ----------------------------------------------
+
+// the request messages, loaded independently of the gateway's otlpProto.ts, to build protobuf bodies
+const otlpRoot = protobuf.parse(readFileSync(new URL('../../schemas/otlp/otlp.proto', import.meta.url), 'utf8'), { keepCase: false }).root
+const requestType = {
+  traces: otlpRoot.lookupType('otlp.ExportTraceServiceRequest'),
+  metrics: otlpRoot.lookupType('otlp.ExportMetricsServiceRequest'),
+  logs: otlpRoot.lookupType('otlp.ExportLogsServiceRequest'),
+}
+const SIGNALS = ['traces', 'metrics', 'logs'] as const satisfies readonly SignalKind[]
+const categoryOfSignal = { traces: 'spans', metrics: 'metrics', logs: 'logs' } as const
+
+const otlpNanos: fc.Arbitrary<J> = fc.oneof({ arbitrary: fc.oneof(earlyNanos, lateNanos), weight: 6 }, { arbitrary: fc.integer({ min: 0 }), weight: 1 }, { arbitrary: badNanos, weight: 1 })
+const { anyValue: otlpAnyValue } = fc.letrec<{ anyValue: J; kv: J }>((tie) => ({
+  anyValue: fc.oneof(
+    { depthSize: 'small' },
+    { arbitrary: record({ stringValue: field(anyString) }), weight: 6 },
+    { arbitrary: record({ intValue: field(fc.oneof(fc.integer(), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String))) }), weight: 2 },
+    { arbitrary: record({ doubleValue: field(numbers) }), weight: 1 },
+    { arbitrary: record({ boolValue: field(fc.boolean()) }), weight: 1 },
+    { arbitrary: record({ bytesValue: field(fc.base64String({ maxLength: 12 })) }), weight: 1 },
+    { arbitrary: record({ arrayValue: field(record({ values: field(fc.array(tie('anyValue'), { maxLength: 3 })) })) }), weight: 1 },
+    { arbitrary: record({ kvlistValue: field(record({ values: field(fc.array(tie('kv'), { maxLength: 3 })) })) }), weight: 1 },
+    { arbitrary: hostileJson, weight: 1 },
+  ),
+  kv: record({ key: field(fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('service.name', '__proto__'))), value: field(tie('anyValue')) }),
+}))
+const otlpKv = record({ key: field(fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('service.name', '__proto__', 'constructor'))), value: field(otlpAnyValue) })
+const otlpAttributes = optional(fc.array(otlpKv, { maxLength: 4 }))
+const otlpId = (bytes: number) => field(hex(bytes * 2), fc.constantFrom<J>('', 'zz', '0'.repeat(bytes * 2), 'A'.repeat(bytes * 2), 7))
+const otlpScope = optional(record({ name: field(fc.string({ maxLength: 12 })), version: optional(fc.string({ maxLength: 8 })) }))
+const otlpResource = optional(record({ attributes: otlpAttributes }))
+
+const otlpSpan = record({
+  traceId: otlpId(16),
+  spanId: otlpId(8),
+  parentSpanId: optional(hex(16)),
+  name: field(shortText(1024), fc.constantFrom('', huge(1025))),
+  kind: optional(fc.integer({ min: 0, max: 5 }), fc.constantFrom<J>(9, 'SPAN_KIND_SERVER', 'server')),
+  startTimeUnixNano: field(earlyNanos, badNanos),
+  endTimeUnixNano: field(lateNanos, badNanos),
+  attributes: otlpAttributes,
+  events: optional(fc.array(record({ timeUnixNano: field(otlpNanos), name: field(fc.string({ maxLength: 8 })), attributes: otlpAttributes }), { maxLength: 2 })),
+  links: optional(fc.array(record({ traceId: otlpId(16), spanId: otlpId(8), attributes: otlpAttributes }), { maxLength: 2 })),
+  status: optional(record({ code: optional(fc.integer({ min: 0, max: 2 }), fc.constantFrom<J>(5, 'STATUS_CODE_ERROR')), message: optional(anyString) })),
+})
+const numberPoint = record({
+  timeUnixNano: field(lateNanos, badNanos),
+  startTimeUnixNano: optional(earlyNanos, badNanos),
+  asDouble: optional(finiteNumber, fc.constantFrom<J>('NaN', 'Infinity', new Raw('1e400'))),
+  asInt: optional(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String)),
+  attributes: otlpAttributes,
+})
+const histogramPoint = record({
+  timeUnixNano: field(lateNanos, badNanos),
+  startTimeUnixNano: optional(earlyNanos),
+  count: field(fc.nat().map(String), fc.constantFrom<J>('-1', 'x')),
+  sum: optional(finiteNumber),
+  min: optional(finiteNumber),
+  max: optional(finiteNumber),
+  bucketCounts: optional(fc.array(fc.nat().map(String), { maxLength: 4 })),
+  explicitBounds: optional(fc.array(finiteNumber, { maxLength: 3 })),
+  attributes: otlpAttributes,
+})
+const dataPoints = (point: fc.Arbitrary<J>) => field(fc.array(point, { maxLength: 3 }))
+const otlpMetric = fc
+  .record({
+    base: fc.record({ name: field(shortText(256), fc.constantFrom('', huge(257))), unit: optional(fc.constantFrom('ms', 'By')), description: optional(fc.string({ maxLength: 16 })) }),
+    data: fc.oneof(
+      record({ dataPoints: dataPoints(numberPoint) }).map((d): [string, J] => ['gauge', d]),
+      record({ dataPoints: dataPoints(numberPoint), aggregationTemporality: optional(fc.integer({ min: 0, max: 3 })), isMonotonic: optional(fc.boolean()) }).map((d): [string, J] => ['sum', d]),
+      record({ dataPoints: dataPoints(histogramPoint), aggregationTemporality: optional(fc.integer({ min: 0, max: 2 })) }).map((d): [string, J] => ['histogram', d]),
+      fc.tuple(fc.constantFrom('exponentialHistogram', 'summary'), record({ dataPoints: dataPoints(record({ timeUnixNano: field(lateNanos) })) })),
+    ),
+  })
+  .map(({ base, data }) => obj([...Object.entries(base), [data[0] as string, data[1]]]))
+const otlpLogRecord = record({
+  timeUnixNano: field(otlpNanos),
+  observedTimeUnixNano: optional(otlpNanos),
+  severityNumber: optional(fc.integer({ min: 0, max: 24 }), fc.constantFrom<J>(25, -1, 'SEVERITY_NUMBER_INFO')),
+  severityText: optional(fc.constantFrom('INFO', 'WARN'), fc.constantFrom(huge(33))),
+  body: optional(otlpAnyValue),
+  eventName: optional(fc.string({ maxLength: 12 })),
+  traceId: optional(hex(32), fc.constantFrom<J>('zz', 'A'.repeat(32))),
+  spanId: optional(hex(16), fc.constantFrom<J>('zz', '0'.repeat(16))),
+  attributes: otlpAttributes,
+})
+const otlpList = (item: fc.Arbitrary<J>) => field(fc.array(fc.oneof({ arbitrary: item, weight: 12 }, { arbitrary: hostileJson, weight: 1 }), { maxLength: 4 }))
+const otlpRequest: Record<SignalKind, fc.Arbitrary<J>> = {
+  traces: record({ resourceSpans: field(fc.array(record({ resource: otlpResource, scopeSpans: field(fc.array(record({ scope: otlpScope, spans: otlpList(otlpSpan) }), { maxLength: 2 })) }), { maxLength: 2 })) }),
+  metrics: record({ resourceMetrics: field(fc.array(record({ resource: otlpResource, scopeMetrics: field(fc.array(record({ scope: otlpScope, metrics: otlpList(otlpMetric) }), { maxLength: 2 })) }), { maxLength: 2 })) }),
+  logs: record({ resourceLogs: field(fc.array(record({ resource: otlpResource, scopeLogs: field(fc.array(record({ scope: otlpScope, logRecords: otlpList(otlpLogRecord) }), { maxLength: 2 })) }), { maxLength: 2 })) }),
+}
+
+/** OTLP/JSON's hex ids as protobuf bytes (base64 for protobufjs' fromObject). */
+function hexIdsToBase64(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(hexIdsToBase64)
+  if (typeof node !== 'object' || node === null) return node
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, /^(traceId|spanId|parentSpanId)$/.test(k) && typeof v === 'string' ? Buffer.from(v, 'hex').toString('base64') : hexIdsToBase64(v)]))
+}
+/** The protobuf form of an OTLP/JSON request; null when it is not JSON or protobufjs cannot represent it (hostile shapes). */
+function toProtobuf(signal: SignalKind, json: unknown): Uint8Array | null {
+  try {
+    const type = requestType[signal]
+    const value = typeof json === 'string' ? JSON.parse(json) : json
+    return type.encode(type.fromObject(hexIdsToBase64(value) as Record<string, unknown>)).finish()
+  } catch {
+    return null
+  }
+}
+const goldenProtobuf = Object.fromEntries(SIGNALS.map((sig) => [sig, otlpExamples().filter((e) => e.signal === sig).map((e) => toProtobuf(sig, e.request)!)])) as Record<SignalKind, Uint8Array[]>
+/** Byte-level mutations of a valid message: flips, truncation, insertion, a repeated slice. */
+const byteMutation = fc.oneof(
+  fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 6 }).map((flips) => (b: Uint8Array) => {
+    const c = Buffer.from(b)
+    for (const [at, x] of flips) if (c.length > 0) c[at % c.length]! ^= x
+    return c
+  }),
+  fc.nat().map((n) => (b: Uint8Array) => b.subarray(0, n % Math.max(1, b.length))),
+  fc.tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 8 })).map(([at, bytes]) => (b: Uint8Array) => splice(b, at % (b.length + 1), bytes)),
+  fc.tuple(fc.nat(), fc.nat()).map(([a, n]) => (b: Uint8Array) => {
+    const from = a % Math.max(1, b.length)
+    return Buffer.concat([b, b.subarray(from, from + (n % 64))])
+  }),
+)
+/** A valid protobuf request (golden, or generated and encoded), mutated or not. */
+const mutatedProtobuf = (signal: SignalKind) =>
+  fc
+    .tuple(fc.oneof(fc.constantFrom(...goldenProtobuf[signal]), otlpRequest[signal].map((j) => toProtobuf(signal, render(j)) ?? goldenProtobuf[signal][0]!)), fc.option(byteMutation, { freq: 3 }))
+    .map(([bytes, mutate]) => (mutate ? mutate(bytes) : bytes))
+
+let otlpCases = 0
+const otlpByStatus = new Map<number, number>()
+let otlpRejectedItems = 0
+let otlpAcceptedItems = 0
+/** OTLP-mapping refusals that are about the item as a whole (it is not an object, its kind is unsupported). */
+const OTLP_ITEM_REFUSALS = [/is not an object/, /points are not supported/, /has no gauge, sum or histogram data/]
+
+async function checkOtlp(signal: SignalKind, encoding: 'protobuf' | 'json', body: Uint8Array | string): Promise<void> {
+  otlpCases++
+  if (otlpCases % 64 === 0) await new Promise((resolve) => setImmediate(resolve))
+  producer.sent.length = 0
+  logLines.length = 0
+  const contentType = encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json'
+  try {
+    const res = await app.request(`/v1/${signal}`, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${TEST_DEV_KEY}` }, body: (typeof body === 'string' ? utf8(body) : body) as Uint8Array<ArrayBuffer> })
+    const bytes = new Uint8Array(await res.arrayBuffer())
+    const answer = () => ({ status: res.status, body: Buffer.from(bytes).toString(encoding === 'json' ? 'utf8' : 'hex').slice(0, 400) })
+    bump(otlpByStatus, res.status)
+    ok(res.status === 200 || res.status === 400 || res.status === 413, 'status outside 200/400/413', answer)
+    ok(res.headers.get('content-type') === contentType, 'answered in the request encoding', answer)
+    const decoded = encoding === 'protobuf' ? null : (JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>)
+    if (res.status !== 200) {
+      const status = decoded ?? decodeStatus(bytes)
+      ok((status.code === 3 || status.code === 8) && typeof status.message === 'string' && status.message.length > 0, 'google.rpc.Status', answer)
+      ok(producedCount() === 0, 'nothing produced on a refusal', answer)
+      return
+    }
+    const response = (decoded ?? decodeResponse(signal, bytes)) as { partialSuccess?: Record<string, string | number> }
+    const partial = response.partialSuccess
+    const rejected = Number(partial?.[{ traces: 'rejectedSpans', metrics: 'rejectedDataPoints', logs: 'rejectedLogRecords' }[signal]] ?? 0)
+    otlpRejectedItems += rejected
+    otlpAcceptedItems += producedCount()
+    if (rejected > 0) {
+      const message = String(partial!.errorMessage)
+      ok(message.startsWith(`${rejected} of `), 'partial_success counts the refusals', answer)
+      // "#3 (id): span: name: must ...; #5: ..." — every reason shown names its field
+      const reasons = message.slice(message.indexOf('refused: ') + 9).split(/; (?=#\d+[ :])|; and \d+ more$/).filter(Boolean)
+      for (const r of reasons) {
+        const text = r.replace(/^#\d+( \([^)]*\))?: /, '')
+        ok(namesField(text) || OTLP_ITEM_REFUSALS.some((x) => x.test(text)), 'OTLP refusal names the field', () => r)
+      }
+    }
+    ok(producer.sent.every((s) => s.topic === `telemetry.${categoryOfSignal[signal]}`), 'produced to the signal topic', () => producer.sent.map((s) => s.topic))
+    checkProduced()
+  } catch (err) {
+    failures++
+    throw err
+  }
+}
 
 // ---- the properties -------------------------------------------------------------------------------------
 
@@ -435,8 +733,12 @@ describe('fuzz POST /v1/batch: never 5xx, always the documented answer', { timeo
     console.log(`fuzz: ${cases} cases, ${failures} failures in ${((performance.now() - started) / 1000).toFixed(1)} s (HTTP ${show(byStatus)}; parts ${show(byPartCode)})`)
   })
 
+  it('typed items (categories spans, metrics, logs) with hostile values in every field', async () => {
+    await fc.assert(fc.asyncProperty(typedEnvelopeText, (text) => check({ body: text, headers: json() })), assertOpts(runs(2500)))
+  })
+
   it('near-valid envelopes with hostile meta, data and event fields', async () => {
-    await fc.assert(fc.asyncProperty(envelopeText, (text) => check({ body: text, headers: json() })), assertOpts(runs(4000)))
+    await fc.assert(fc.asyncProperty(envelopeText, (text) => check({ body: text, headers: json() })), assertOpts(runs(3500)))
   })
 
   it('arbitrary JSON values as the body', async () => {
@@ -480,6 +782,32 @@ describe('fuzz POST /v1/batch: never 5xx, always the documented answer', { timeo
     )
   })
 
+
+})
+
+describe('fuzz POST /v1/traces, /v1/metrics, /v1/logs: never 5xx, always 200 or a google.rpc.Status', { timeout: 180_000 * scale }, () => {
+  afterAll(() => {
+    const show = (m: Map<number, number>) => [...m].sort((a, b) => a[0] - b[0]).map(([k, n]) => `${k}: ${n}`).join(', ')
+    console.log(`fuzz OTLP: ${otlpCases} cases (HTTP ${show(otlpByStatus)}; items accepted ${otlpAcceptedItems}, refused ${otlpRejectedItems})`)
+  })
+  for (const signal of SIGNALS) {
+    it(`/v1/${signal} protobuf: random bytes`, async () => {
+      await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), (b) => checkOtlp(signal, 'protobuf', b)), assertOpts(runs(600)))
+    })
+    it(`/v1/${signal} protobuf: valid messages (golden and generated with hostile values), mutated`, async () => {
+      await fc.assert(fc.asyncProperty(mutatedProtobuf(signal), (b) => checkOtlp(signal, 'protobuf', b)), assertOpts(runs(1200)))
+    })
+    it(`/v1/${signal} OTLP/JSON: hostile values in every field`, async () => {
+      await fc.assert(fc.asyncProperty(otlpRequest[signal].map(render), (text) => checkOtlp(signal, 'json', text)), assertOpts(runs(1400)))
+    })
+    it(`/v1/${signal} OTLP/JSON: arbitrary JSON and broken bodies`, async () => {
+      const body = fc.oneof(fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)), hostileJson.map(render), fc.tuple(otlpRequest[signal].map(render), fc.nat()).map(([t, n]) => t.slice(0, n % (t.length + 1))))
+      await fc.assert(fc.asyncProperty(body, (text) => checkOtlp(signal, 'json', text)), assertOpts(runs(200)))
+    })
+  }
+})
+
+describe('after fuzzing every route', () => {
   it('leaves the built-in prototypes untouched', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoBefore.object)
@@ -488,5 +816,5 @@ describe('fuzz POST /v1/batch: never 5xx, always the documented answer', { timeo
     expect(Object.getOwnPropertyNames(String.prototype).sort()).toEqual(protoBefore.string)
     expect(Object.getPrototypeOf({})).toBe(Object.prototype)
     expect(cases).toBeGreaterThanOrEqual(runs(10_000))
-  })
-})
+    expect(otlpCases).toBeGreaterThanOrEqual(runs(10_000))
+  })})

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../common/config.ts'
+import { typeForCategory } from '../../schemas/telemetryTypes.ts'
 import { checkEnvelope, measureProperties, splitAndValidate } from '../src/steps/splitAndValidate.ts'
+
+const eventType = typeForCategory('web')
 
 const limits = { ...loadConfig({}).limits, eventBytes: 512, propertyDepth: 3, propertyKeys: 5, eventsPerBatch: 3 }
 const ok = { id: 'a', name: 'n', timestamp: 1764064800000 }
@@ -52,7 +55,7 @@ describe('splitAndValidate: one event at a time', () => {
     ['properties 3 deep', { ...ok, properties: { a: { b: { c: 1 } } } }, 0, ''],
     ['six property keys', { ...ok, properties: { a: 1, b: 2, c: 3, d: { e: 4, f: 5 } } }, 'TOO_MANY_PROPERTIES', 'properties hold 6 keys, limit 5'],
   ])('%s', (_label, event, expected, message) => {
-    const [outcome] = splitAndValidate([event], limits)
+    const [outcome] = splitAndValidate([event], eventType, limits)
     if (expected === 0) {
       expect(outcome).toMatchObject({ ok: true })
     } else {
@@ -62,14 +65,38 @@ describe('splitAndValidate: one event at a time', () => {
   })
 
   it('refuses a second event with an id already accepted in the batch, keeps order', () => {
-    const outcomes = splitAndValidate([{ ...ok, id: 'x' }, { id: 'y' }, { ...ok, id: 'y' }, { ...ok, id: 'x', name: 'again' }], limits)
+    const outcomes = splitAndValidate([{ ...ok, id: 'x' }, { id: 'y' }, { ...ok, id: 'y' }, { ...ok, id: 'x', name: 'again' }], eventType, limits)
     expect(outcomes.map((o) => (o.ok ? 'ok' : o.reason))).toEqual(['ok', 'INVALID_EVENT', 'ok', 'DUPLICATE_ID'])
     expect(outcomes.map((o) => o.index)).toEqual([0, 1, 2, 3])
   })
 
   it('echoes the client id even for an invalid event', () => {
-    const [o] = splitAndValidate([{ id: 'keep-me', name: 5, timestamp: 1 }], limits)
+    const [o] = splitAndValidate([{ id: 'keep-me', name: 5, timestamp: 1 }], eventType, limits)
     expect(o?.id).toBe('keep-me')
+  })
+})
+
+describe('splitAndValidate: the same guards for every type, messages naming the field', () => {
+  const NS = '1764064800000000000'
+  const span = { trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: '00f067aa0ba902b7', name: 'n', start_time_unix_nano: NS, end_time_unix_nano: NS }
+  const deep = { a: { b: { c: { d: 1 } } } }
+  it.each([
+    ['spans: span: resource_attributes nest 4 levels ', 'spans', { ...span, resource_attributes: deep }, 'PROPERTIES_TOO_DEEP', 'span: resource_attributes nest 4 levels deep, limit 3 (LIMIT_PROPERTY_DEPTH)'],
+    ['spans: span: events.0.attributes nest 4 levels ', 'spans', { ...span, events: [{ name: 'e', time_unix_nano: NS, attributes: deep }] }, 'PROPERTIES_TOO_DEEP', 'span: events.0.attributes nest 4 levels deep'],
+    ['spans: span: attributes hold 6 keys, limit 5 (L', 'spans', { ...span, attributes: { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 } }, 'TOO_MANY_PROPERTIES', 'span: attributes hold 6 keys, limit 5 (LIMIT_PROPERTY_KEYS)'],
+    ['spans: span: name: cannot be validated', 'spans', { ...span, name: { length: { toString: 1 } } }, 'INVALID_EVENT', 'span: name: cannot be validated'],
+    ['metrics: metric point is', 'metrics', { name: 'm', type: 'gauge', value: 1, time_unix_nano: NS, attributes: { blob: 'x'.repeat(600) } }, 'EVENT_TOO_LARGE', 'metric point is'],
+    ['logs: log record: body: cannot be measured as ', 'logs', { time_unix_nano: NS, body: JSON.parse('['.repeat(20_000) + ']'.repeat(20_000)) }, 'EVENT_TOO_LARGE', 'log record: body: cannot be measured as JSON'],
+    ['logs: log record: severity_number:', 'logs', { time_unix_nano: NS, severity_number: 99 }, 'INVALID_EVENT', 'log record: severity_number:'],
+  ])('%s', (_label, category, item, reason, message) => {
+    const [outcome] = splitAndValidate([item], typeForCategory(category), { ...limits, eventBytes: category === 'logs' ? 1_000_000 : 512 })
+    expect(outcome).toMatchObject({ ok: false, reason })
+    if (outcome && !outcome.ok) expect(outcome.message).toContain(message)
+  })
+
+  it('spans: a repeated trace_id/span_id is a duplicate', () => {
+    const outcomes = splitAndValidate([span, { ...span, name: 'again' }], typeForCategory('spans'), limits)
+    expect(outcomes.map((o) => (o.ok ? 'ok' : o.message))).toEqual(['ok', 'span 4bf92f3577b34da6a3ce929d0e0e4736/00f067aa0ba902b7 already appears earlier in this request'])
   })
 })
 

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { Partitioners } from 'kafkajs'
 import { uuidv7 } from '../../common/ids.ts'
 import { EVENT_SCHEMA_VERSION, type EnrichedEvent } from '../../schemas/event.ts'
-import { mapEventRow } from '../../consumers/src/steps/mapEventRows.ts'
+import { mapRow } from '../../consumers/src/steps/mapRows.ts'
+import { typeForCategory } from '../../schemas/telemetryTypes.ts'
 import { LoadDriver, type Proc, check, dropDatabase, expectExactlyOnce, kafkaFor, readDeadLetters, report, scenario, short, sleep, startConsumer, startGateway, type Scenario } from './harness.ts'
 
 const scenarios: Scenario[] = []
@@ -65,7 +66,7 @@ describe('content faults', () => {
     const badAt = new Set([17, Math.floor(total / 2), total - 1])
     const events = Array.from({ length: total }, (_, i) => enriched(s, i, badAt.has(i) ? 1e15 : Date.now()))
     // the mapper accepts them all: the refusal comes from ClickHouse
-    for (const e of events) expect(mapEventRow(Buffer.from(JSON.stringify(e))).ok).toBe(true)
+    for (const e of events) expect(mapRow(typeForCategory('web'), Buffer.from(JSON.stringify(e))).ok).toBe(true)
     const bad = new Set(events.filter((_, i) => badAt.has(i)).map((e) => e.backend_id))
     const good = new Set(events.filter((_, i) => !badAt.has(i)).map((e) => e.backend_id))
 

@@ -2,7 +2,7 @@
 // every event of a two-partition topic once, and SIGTERM to the primary stops both cleanly.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { afterAll, describe, expect, it } from 'vitest'
-import { enrichEvents } from '../../gateway/src/steps/enrichEvent.ts'
+import { batchItems } from '../../gateway/src/batchItems.ts'
 import { dropDatabase, integrationConfig, queryRows, repoRoot, runId, testKafka, waitFor } from './harness.ts'
 
 const id = runId()
@@ -50,11 +50,11 @@ describe('CONSUMER_WORKERS=2', () => {
     expect(childrenOf(child.pid!)).toHaveLength(2)
 
     // 200 events over 40 keys: both partitions get some
-    const outcomes = Array.from({ length: 200 }, (_, i) => ({ index: i, id: `w-${i}`, ok: true as const, event: { id: `w-${i}`, name: 'n', timestamp: Date.now() } }))
-    const events = enrichEvents(outcomes, { requestId: `r${id}`, receivedAt: Date.now(), clientIp: '81.2.69.142', meta: { app_id: `workers-${id}`, category: 'web' }, maxFutureMs: 86_400_000, ipAnonymization: 'off' }, () => ({ country: 'GB', region: '', city: '' }))
+    const data = Array.from({ length: 200 }, (_, i) => ({ id: `w-${i}`, name: 'n', timestamp: Date.now() }))
+    const events = batchItems({ meta: { app_id: `workers-${id}`, category: 'web' }, data }, config.limits, { requestId: `r${id}`, receivedAt: Date.now(), clientIp: '81.2.69.142', geo: () => ({ country: 'GB', region: '', city: '' }) }).outcomes
     const producer = kafka.producer()
     await producer.connect()
-    await producer.send({ topic, acks: -1, messages: events.map((o, i) => ({ key: `device-${i % 40}`, value: JSON.stringify(o.ok ? o.event : null) })) })
+    await producer.send({ topic, acks: -1, messages: events.map((o, i) => ({ key: `device-${i % 40}`, value: JSON.stringify(o.ok ? o.item : null) })) })
     await producer.disconnect()
 
     const counts = await waitFor('200 rows', async () => {

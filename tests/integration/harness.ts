@@ -10,11 +10,11 @@ import '../../common/kafka.ts'
 import { loadConfig, type Config } from '../../common/config.ts'
 import { createClickHouse } from '../../common/clickhouse.ts'
 import { createLogger } from '../../common/logger.ts'
-import { toEventRow } from '../../consumers/src/steps/mapEventRows.ts'
 import { createGeoLookup } from '../../gateway/src/geo.ts'
 import { startGateway, type RunningGateway } from '../../gateway/src/server.ts'
 import { startConsumer, type RunningConsumer } from '../../consumers/src/consumer.ts'
-import { enrichEvents } from '../../gateway/src/steps/enrichEvent.ts'
+import { batchItems } from '../../gateway/src/batchItems.ts'
+import { toEventRow, type EnrichedEvent } from '../../schemas/event.ts'
 
 export const repoRoot = new URL('../../', import.meta.url).pathname
 
@@ -139,8 +139,7 @@ const geo = createGeoLookup()
 
 /** Rows as the consumer writes them, built with the gateway's enrichment and the consumer's mapper. */
 export function eventRows(appId: string, ids: string[]) {
-  const outcomes = ids.map((eid, index) => ({ index, id: eid, ok: true as const, event: { id: eid, name: 'n', timestamp: RECEIVED_AT } }))
-  return enrichEvents(outcomes, { requestId: 'r', receivedAt: RECEIVED_AT, clientIp: '81.2.69.142', meta: { app_id: appId, category: 'web' }, maxFutureMs: 86_400_000, ipAnonymization: 'off' }, geo).map(
-    (o) => (o.ok ? toEventRow(o.event) : null)!,
-  )
+  const data = ids.map((eid) => ({ id: eid, name: 'n', timestamp: RECEIVED_AT }))
+  const { outcomes } = batchItems({ meta: { app_id: appId, category: 'web' }, data }, loadConfig({}).limits, { receivedAt: RECEIVED_AT, clientIp: '81.2.69.142', geo })
+  return outcomes.map((o) => (o.ok ? toEventRow(o.item as EnrichedEvent) : null)!)
 }

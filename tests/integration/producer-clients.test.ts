@@ -2,7 +2,8 @@
 // messages are in Kafka with their key and headers), the same key → partition placement whichever client
 // runs, and a broker that cannot be reached (send rejects, not ready, close still returns).
 import { afterAll, describe, expect, it } from 'vitest'
-import { createKafkaEventProducer, type EventProducer, type OutgoingMessage } from '../../gateway/src/eventProducer.ts'
+import type { EventProducer, OutgoingMessage } from '../../gateway/src/eventProducer.ts'
+import { createKafkaEventProducer } from '../../gateway/src/kafkajsEventProducer.ts'
 import { createPlatformaticEventProducer } from '../../gateway/src/platformaticEventProducer.ts'
 import { integrationConfig, runId, testKafka, testLogger, waitFor } from './harness.ts'
 

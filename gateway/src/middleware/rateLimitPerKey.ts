@@ -4,9 +4,9 @@
 // rate × LIMIT_EVENTS_PER_BATCH. Buckets live in this process's memory: N gateways allow N times the rate.
 // Without a verified key (AUTH_REQUIRED=false) there is no limit here.
 import type { MiddlewareHandler } from 'hono'
-import type { GatewayEnv } from '../app.ts'
+import type { GatewayEnv } from '../gatewayEnv.ts'
 import type { GatewayMetrics } from '../metrics.ts'
-import { envelopeError } from '../steps/buildResponse.ts'
+import { refuse } from '../refusals.ts'
 
 export type TokenBucket = { tokens: number; updatedMs: number; rate: number; burst: number }
 
@@ -41,7 +41,6 @@ export function rateLimitPerKey(opts: { requestsPerSecond: number; burst: number
     if (taken.ok) return next()
     opts.metrics.rateLimited.inc({ key_id: scope.keyId })
     const retryAfter = Math.max(1, Math.ceil(taken.waitMs / 1000))
-    c.header('Retry-After', String(retryAfter))
-    return c.json(envelopeError(`rate limit of ${rate} requests/s (burst ${burst}) for write key ${scope.keyId} exceeded; retry after ${retryAfter} s`, true), 429)
+    return refuse(c, { status: 429, message: `rate limit of ${rate} requests/s (burst ${burst}) for write key ${scope.keyId} exceeded; retry after ${retryAfter} s`, retryable: true, retryAfterSeconds: retryAfter })
   }
 }

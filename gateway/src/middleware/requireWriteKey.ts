@@ -4,9 +4,9 @@
 // meta.app_id once the envelope is read (403 there). Missing or unknown key → 401 here.
 import type { MiddlewareHandler } from 'hono'
 import type { WriteKeyVerifier } from '../auth/writeKeys.ts'
-import type { GatewayEnv } from '../app.ts'
+import type { GatewayEnv } from '../gatewayEnv.ts'
 import type { GatewayMetrics } from '../metrics.ts'
-import { envelopeError } from '../steps/buildResponse.ts'
+import { refuse } from '../refusals.ts'
 
 export function presentedWriteKey(authorization: string | undefined, queryKey: string | undefined): string | undefined {
   if (authorization !== undefined) {
@@ -22,14 +22,12 @@ export function requireWriteKey(opts: { required: boolean; verify: WriteKeyVerif
     if (!opts.required && !presented) return next()
     if (!presented) {
       opts.metrics.authFailures.inc({ reason: 'missing' })
-      c.header('WWW-Authenticate', 'Bearer realm="telemetry"')
-      return c.json(envelopeError('a write key is required: send "Authorization: Bearer <key>" (or ?write_key=<key> for sendBeacon)'), 401)
+      return refuse(c, { status: 401, message: 'a write key is required: send "Authorization: Bearer <key>" (or ?write_key=<key> for sendBeacon)', retryable: false, wwwAuthenticate: 'Bearer realm="telemetry"' })
     }
     const scope = opts.verify(presented)
     if (!scope) {
       opts.metrics.authFailures.inc({ reason: 'unknown' })
-      c.header('WWW-Authenticate', 'Bearer realm="telemetry", error="invalid_token"')
-      return c.json(envelopeError('the write key is unknown or revoked'), 401)
+      return refuse(c, { status: 401, message: 'the write key is unknown or revoked', retryable: false, wwwAuthenticate: 'Bearer realm="telemetry", error="invalid_token"' })
     }
     c.set('writeScope', scope)
     return next()

@@ -2,6 +2,8 @@
 // spans, metric points and log records in the client shapes of schemas/span.ts, metricPoint.ts and
 // logRecord.ts, which then pass the same validation as /v1/batch items. Pure. Never throws: an item it
 // cannot map is an outcome with the reason (counted in partial_success), the rest go on.
+import { temporalities } from '../../../schemas/metricPoint.ts'
+import { spanKinds, statusCodes } from '../../../schemas/span.ts'
 import type { SignalKind } from './otlpProto.ts'
 
 export type OtlpItem = { ok: true; item: Record<string, unknown> } | { ok: false; message: string }
@@ -12,9 +14,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : [])
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 
-const spanKinds = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer']
-const statusCodes = ['unset', 'ok', 'error']
-const temporalities = ['unspecified', 'delta', 'cumulative']
+// our enum names are OTLP's, in OTLP's numeric order (schemas/span.ts, metricPoint.ts)
 
 /** The top-level list of each request, and its name in messages. */
 const topLevel = { traces: 'resourceSpans', metrics: 'resourceMetrics', logs: 'resourceLogs' } as const
@@ -179,16 +179,16 @@ export function attributes(list: unknown, depth = 0): Obj {
 export function anyValue(v: unknown, depth = 0): unknown {
   if (!isObj(v)) return null
   if (depth > MAX_VALUE_DEPTH) return { '(truncated)': `nested deeper than ${MAX_VALUE_DEPTH} levels` }
-  if ('stringValue' in v) return String(v.stringValue)
+  if ('stringValue' in v) return scalarText(v.stringValue)
   if ('boolValue' in v) return v.boolValue === true
   if ('intValue' in v) {
-    const n = Number(v.intValue)
-    return Number.isSafeInteger(n) ? n : String(v.intValue)
+    const n = typeof v.intValue === 'number' || typeof v.intValue === 'string' ? Number(v.intValue) : NaN
+    return Number.isSafeInteger(n) ? n : scalarText(v.intValue)
   }
   if ('doubleValue' in v) return toNumber(v.doubleValue)
   if ('arrayValue' in v) return arr(isObj(v.arrayValue) ? v.arrayValue.values : undefined).map((x) => anyValue(x, depth + 1))
   if ('kvlistValue' in v) return attributes(isObj(v.kvlistValue) ? v.kvlistValue.values : undefined, depth + 1)
-  if ('bytesValue' in v) return String(v.bytesValue)
+  if ('bytesValue' in v) return scalarText(v.bytesValue)
   return null
 }
 
@@ -197,7 +197,7 @@ function toNumber(v: unknown): number {
 }
 
 /** Enum as a number (OTLP/JSON and protobuf) or its proto name → our lower-case name; undefined if unknown. */
-function enumName(v: unknown, names: string[], prefix: string): string | undefined {
+function enumName(v: unknown, names: readonly string[], prefix: string): string | undefined {
   if (typeof v === 'number') return names[v]
   if (typeof v === 'string' && v.startsWith(prefix)) {
     const n = v.slice(prefix.length).toLowerCase()
@@ -209,13 +209,22 @@ function enumName(v: unknown, names: string[], prefix: string): string | undefin
 /** Ids are hex in OTLP/JSON; an empty id is absent. Anything else is passed on for the schema to refuse. */
 function idText(v: unknown): string | undefined {
   if (v === undefined || v === null || v === '') return undefined
-  return typeof v === 'string' ? v.toLowerCase() : String(v)
+  return typeof v === 'string' ? v.toLowerCase() : scalarText(v)
 }
 
 function nanos(v: unknown): string | undefined {
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return BigInt(v).toString()
   if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v).toString()
-  return v === undefined ? undefined : String(v)
+  return v === undefined ? undefined : scalarText(v)
+}
+
+/**
+ * A wrong-typed value as text for the schema to refuse. Not String(v): on an array nested a few thousand
+ * levels deep Array#toString overflows the stack.
+ */
+function scalarText(v: unknown): string {
+  if (Array.isArray(v)) return '(an array)'
+  return typeof v === 'object' && v !== null ? '(an object)' : String(v)
 }
 
 function optionalNanos(v: unknown): string | undefined {

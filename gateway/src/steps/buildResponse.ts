@@ -1,14 +1,13 @@
-// Step 5 of POST /v1/batch: one part per event, in request order, and the batch status.
+// Step 5 of POST /v1/batch: one part per item, in request order, and the batch status.
 import { BatchCode, partCodes } from '../../../schemas/codes.ts'
-import type { EnrichOutcome } from './enrichEvent.ts'
-import type { ItemEnrichOutcome } from './enrichItems.ts'
+import type { EnrichOutcome } from './enrichItems.ts'
 import type { ProduceResult } from './produceAccepted.ts'
 
 export type Part = { id: string; backend_id: string; code: number; message: string; retryable: boolean }
 export type BatchResponse = { code: number; message: string; retryable: boolean; parts: Part[] }
 export type BuiltResponse = { status: 200 | 206 | 400 | 503; body: BatchResponse; accepted: number; rejected: number }
 
-export function buildResponse(outcomes: Array<EnrichOutcome | ItemEnrichOutcome>, produced: ProduceResult): BuiltResponse {
+export function buildResponse(outcomes: EnrichOutcome[], produced: ProduceResult): BuiltResponse {
   const kafkaDown = produced.status === 'unavailable'
   let accepted = 0
   const parts: Part[] = outcomes.map((o) => {
@@ -21,7 +20,7 @@ export function buildResponse(outcomes: Array<EnrichOutcome | ItemEnrichOutcome>
       return { id: o.id, backend_id: '', code: c.code, message: 'Kafka did not acknowledge in time; send this event again later', retryable: true }
     }
     accepted++
-    return { id: o.id, backend_id: o.event.backend_id, code: 0, message: 'accepted', retryable: false }
+    return { id: o.id, backend_id: o.item.backend_id, code: 0, message: 'accepted', retryable: false }
   })
   const rejected = parts.length - accepted
 

@@ -3,9 +3,10 @@
 // whole request (400 / 413 / 415) and say in which encoding to answer.
 import type { Limits } from '../../../common/config.ts'
 import { decodeProtobufRequest, type SignalKind } from '../otlp/otlpProto.ts'
+import { otlpEncodingOf, type OtlpEncoding } from '../refusals.ts'
 import { mediaType, readDecompressedBody } from './decodeBody.ts'
 
-export type OtlpEncoding = 'json' | 'protobuf'
+export type { OtlpEncoding }
 export type OtlpDecodeResult =
   | { ok: true; request: unknown; encoding: OtlpEncoding; bytes: number }
   | { ok: false; status: 400 | 413 | 415; message: string; encoding: OtlpEncoding }
@@ -14,7 +15,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 export async function decodeOtlp(req: Request, kind: SignalKind, limits: Limits): Promise<OtlpDecodeResult> {
   const type = mediaType(req)
-  const encoding: OtlpEncoding = type === 'application/x-protobuf' ? 'protobuf' : 'json'
+  const encoding = otlpEncodingOf(req)
   if (type !== 'application/x-protobuf' && type !== 'application/json') {
     return { ok: false, status: 415, encoding, message: `Content-Type ${type ? `"${type}"` : '(missing)'} is not supported: send application/x-protobuf or application/json` }
   }

@@ -1,17 +1,19 @@
-// Step 2 of POST /v1/batch: check the envelope as a whole, then validate every event on its own.
-// Per-event results are returned values, never exceptions: one bad event never costs the others.
+// Step 2 of every ingest route: (for /v1/batch, check the envelope as a whole, then) validate every item on
+// its own with its type's declaration (schemas/telemetryTypes.ts) — events, spans, metric points and log
+// records alike, with the same guards. Per-item results are returned values, never exceptions: one bad item
+// never costs the others, and no value, however hostile, escapes as a 500.
 import type { z } from 'zod'
 import type { Limits } from '../../../common/config.ts'
 import type { PartReason } from '../../../schemas/codes.ts'
 import { batchEnvelopeSchema, describeIssues, type BatchEnvelope } from '../../../schemas/envelope.ts'
-import { clientEventSchema, type ClientEvent } from '../../../schemas/event.ts'
 import type { TelemetryType } from '../../../schemas/telemetryType.ts'
 import { formatBytes } from '../format.ts'
 
 export type EnvelopeResult = { ok: true; envelope: BatchEnvelope } | { ok: false; status: 400 | 413; message: string; wrongMeta: boolean }
 
 export type Rejected = { index: number; id: string; ok: false; reason: PartReason; message: string }
-export type Validated = { index: number; id: string; ok: true; event: ClientEvent }
+/** A valid item in its type's client shape (the type's clientSchema output). */
+export type Validated = { index: number; id: string; ok: true; item: unknown }
 export type ValidationOutcome = Validated | Rejected
 
 export function checkEnvelope(json: unknown, limits: Limits): EnvelopeResult {
@@ -19,7 +21,7 @@ export function checkEnvelope(json: unknown, limits: Limits): EnvelopeResult {
     return { ok: false, status: 400, message: 'body must be a JSON object {"meta": {...}, "data": [...]}', wrongMeta: false }
   }
   const parsed = safeParse(batchEnvelopeSchema, json)
-  if (parsed === 'threw') return { ok: false, status: 400, message: `body ${UNVALIDATABLE}`, wrongMeta: false }
+  if (parsed === 'threw') return { ok: false, status: 400, message: unvalidatable(batchEnvelopeSchema, json), wrongMeta: false }
   if (!parsed.success) {
     const wrongMeta = parsed.error.issues.some((i) => i.path[0] === 'meta')
     return { ok: false, status: 400, message: describeIssues(parsed.error), wrongMeta }
@@ -50,50 +52,40 @@ export function checkEnvelope(json: unknown, limits: Limits): EnvelopeResult {
   return { ok: true, envelope: parsed.data }
 }
 
-export function splitAndValidate(data: unknown[], limits: Limits): ValidationOutcome[] {
-  const acceptedIds = new Set<string>()
-  const outcomes: ValidationOutcome[] = new Array(data.length)
-  for (let index = 0; index < data.length; index++) {
-    const item = data[index]
-    const outcome = validateOne(item, index, limits)
-    if (outcome.ok) {
-      if (acceptedIds.has(outcome.id)) {
-        outcomes[index] = reject(index, outcome.id, 'DUPLICATE_ID', `id "${outcome.id}" already appears earlier in this batch`)
-        continue
-      }
-      acceptedIds.add(outcome.id)
-    }
-    outcomes[index] = outcome
-  }
-  return outcomes
+export function splitAndValidate(data: unknown[], type: TelemetryType, limits: Limits): ValidationOutcome[] {
+  const acceptedKeys = new Set<string>()
+  return data.map((item, index): ValidationOutcome => {
+    const outcome = validateOne(item, index, type, limits)
+    if (!outcome.ok) return outcome
+    const key = type.uniqueKey(outcome.item)
+    if (key === '') return outcome
+    if (acceptedKeys.has(key)) return reject(index, outcome.id, 'DUPLICATE_ID', type.duplicateMessage(key))
+    acceptedKeys.add(key)
+    return outcome
+  })
 }
 
-function validateOne(item: unknown, index: number, limits: Limits): ValidationOutcome {
-  const id = idOf(item)
+function validateOne(item: unknown, index: number, type: TelemetryType, limits: Limits): ValidationOutcome {
+  const id = type.itemId(item)
   const bytes = jsonBytes(item)
   if (bytes > limits.eventBytes) {
-    return reject(index, id, 'EVENT_TOO_LARGE', `event is ${formatBytes(bytes)}, limit ${formatBytes(limits.eventBytes)} (LIMIT_EVENT_BYTES)`)
+    return reject(index, id, 'EVENT_TOO_LARGE', `${type.noun} is ${formatBytes(bytes)}, limit ${formatBytes(limits.eventBytes)} (LIMIT_EVENT_BYTES)`)
   }
-  const parsed = safeParse(clientEventSchema, item)
-  if (parsed === 'threw') return reject(index, id, 'INVALID_EVENT', `event ${UNVALIDATABLE}`)
-  if (!parsed.success) return reject(index, id, 'INVALID_EVENT', describeIssues(parsed.error))
-  const event = parsed.data
-  if (event.properties) {
-    const shape = measureProperties(event.properties, limits.propertyDepth + 1)
+  const parsed = safeParse(type.clientSchema, item)
+  if (parsed === 'threw') return reject(index, id, 'INVALID_EVENT', `${type.messagePrefix}${unvalidatable(type.clientSchema, item)}`)
+  if (!parsed.success) return reject(index, id, 'INVALID_EVENT', `${type.messagePrefix}${describeIssues(parsed.error)}`)
+  for (const [field, value] of type.attributeObjects(parsed.data)) {
+    const shape = measureProperties(value, limits.propertyDepth + 1)
     if (shape.depth > limits.propertyDepth) {
-      return reject(
-        index,
-        id,
-        'PROPERTIES_TOO_DEEP',
-        `properties nest ${shape.depth > limits.propertyDepth + 1 ? 'more than ' + (limits.propertyDepth + 1) : shape.depth} levels deep, limit ${limits.propertyDepth} (LIMIT_PROPERTY_DEPTH)`,
-      )
+      const depth = shape.depth > limits.propertyDepth + 1 ? `more than ${limits.propertyDepth + 1}` : shape.depth
+      return reject(index, id, 'PROPERTIES_TOO_DEEP', `${type.messagePrefix}${field} nest ${depth} levels deep, limit ${limits.propertyDepth} (LIMIT_PROPERTY_DEPTH)`)
     }
     if (shape.keys > limits.propertyKeys) {
-      return reject(index, id, 'TOO_MANY_PROPERTIES', `properties hold ${shape.keys} keys, limit ${limits.propertyKeys} (LIMIT_PROPERTY_KEYS)`)
+      return reject(index, id, 'TOO_MANY_PROPERTIES', `${type.messagePrefix}${field} hold ${shape.keys} keys, limit ${limits.propertyKeys} (LIMIT_PROPERTY_KEYS)`)
     }
   }
-  if (bytes < 0) return reject(index, id, 'EVENT_TOO_LARGE', 'event cannot be measured as JSON')
-  return { index, id: event.id, ok: true, event }
+  if (bytes < 0) return reject(index, id, 'EVENT_TOO_LARGE', `${type.messagePrefix}${unmeasurable(item)}`)
+  return { index, id, ok: true, item: parsed.data }
 }
 
 /**
@@ -109,7 +101,29 @@ function jsonBytes(item: unknown): number {
   }
 }
 
-const UNVALIDATABLE = 'cannot be validated: a field holds a hostile value (such as {"length": ...} where a string or an array belongs)'
+/** "meta.app_id: cannot be validated: ...": the path of the first field whose own schema throws (see safeParse). */
+function unvalidatable(schema: z.ZodType, item: unknown): string {
+  return `${throwingPath(schema, item) || 'item'}: cannot be validated: holds a hostile value (such as {"length": ...} where a string or an array belongs)`
+}
+
+function throwingPath(schema: z.ZodType, value: unknown): string {
+  const shape = (schema as { shape?: Record<string, z.ZodType> }).shape
+  if (!shape || !isObject(value)) return ''
+  const field = Object.keys(shape).find((k) => Object.hasOwn(value, k) && safeParse(shape[k]!, value[k]) === 'threw')
+  if (field === undefined) return ''
+  const inner = throwingPath(unwrapOptional(shape[field]!), value[field])
+  return inner ? `${field}.${inner}` : field
+}
+
+const unwrapOptional = (schema: z.ZodType): z.ZodType => (schema as { unwrap?: () => z.ZodType }).unwrap?.() ?? schema
+
+/** "body: cannot be measured as JSON ...": the first field JSON.stringify gives up on. */
+function unmeasurable(item: unknown): string {
+  const field = isObject(item) ? Object.keys(item).find((k) => jsonBytes(item[k]) < 0) : undefined
+  return `${field ?? 'item'}: cannot be measured as JSON (nested too deep) (LIMIT_EVENT_BYTES)`
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /**
  * zod's length checks (min/max) also run on a value of the wrong type and compare its `length` as a number:
@@ -127,11 +141,6 @@ function safeParse<S extends z.ZodType>(schema: S, value: unknown): z.ZodSafePar
 
 function reject(index: number, id: string, reason: PartReason, message: string): Rejected {
   return { index, id, ok: false, reason, message }
-}
-
-function idOf(item: unknown): string {
-  if (typeof item === 'object' && item !== null && 'id' in item && typeof item.id === 'string') return item.id.slice(0, 128)
-  return ''
 }
 
 /**
@@ -157,37 +166,4 @@ export function measureProperties(value: Record<string, unknown>, depthCap: numb
     }
   }
   return { depth: maxDepth, keys }
-}
-
-// ---- typed items (spans, metric points, log records): the same rules with the type's own schema ----------
-export type ValidatedItem = { index: number; id: string; ok: true; item: unknown }
-export type ItemOutcome = ValidatedItem | Rejected
-
-/** Validates every item on its own with the type's schema, the item size and attribute limits, and duplicates. */
-export function splitAndValidateItems(data: unknown[], type: TelemetryType, limits: Limits): ItemOutcome[] {
-  const seen = new Set<string>()
-  return data.map((item, index): ItemOutcome => {
-    const id = type.itemId(item)
-    const bytes = Buffer.byteLength(JSON.stringify(item) ?? '')
-    if (bytes > limits.eventBytes) {
-      return reject(index, id, 'EVENT_TOO_LARGE', `${type.noun} is ${formatBytes(bytes)}, limit ${formatBytes(limits.eventBytes)} (LIMIT_EVENT_BYTES)`)
-    }
-    const parsed = type.clientSchema.safeParse(item)
-    if (!parsed.success) return reject(index, id, 'INVALID_EVENT', `${type.noun}: ${describeIssues(parsed.error)}`)
-    for (const obj of type.attributeObjects(parsed.data)) {
-      const shape = measureProperties(obj, limits.propertyDepth + 1)
-      if (shape.depth > limits.propertyDepth) {
-        return reject(index, id, 'PROPERTIES_TOO_DEEP', `${type.noun}: attributes nest more than ${limits.propertyDepth} levels deep (LIMIT_PROPERTY_DEPTH)`)
-      }
-      if (shape.keys > limits.propertyKeys) {
-        return reject(index, id, 'TOO_MANY_PROPERTIES', `${type.noun}: attributes hold ${shape.keys} keys, limit ${limits.propertyKeys} (LIMIT_PROPERTY_KEYS)`)
-      }
-    }
-    const key = type.uniqueKey(parsed.data)
-    if (key !== '') {
-      if (seen.has(key)) return reject(index, id, 'DUPLICATE_ID', `${type.noun} ${key} already appears earlier in this request`)
-      seen.add(key)
-    }
-    return { index, id, ok: true, item: parsed.data }
-  })
 }

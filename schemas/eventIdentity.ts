@@ -9,8 +9,8 @@
 //     so a well-set clock's resend keeps the client's own time, hence the same hour and partition.
 // Other ids keep today's behaviour: a fresh UUID v7 per request (resends are distinct rows).
 import { createHash } from 'node:crypto'
-import { uuidv7 } from '../../../common/ids.ts'
-import type { EnrichedEvent } from '../../../schemas/event.ts'
+import { uuidv7 } from '../common/ids.ts'
+import type { EnrichedEvent } from './event.ts'
 
 /** Offsets between meta.sent_at and receipt smaller than this are latency, not a wrong clock. */
 export const SKEW_TOLERANCE_MS = 60_000

@@ -1,0 +1,19 @@
+// The Hono context variables of one gateway request: set by app.ts's first middleware (request id, client
+// address, trace context) and by requireWriteKey (the key's scope); read by the routes and middleware.
+// Its own module, so routes and middleware do not import the app that mounts them.
+import type { WriteScope } from './auth/writeKeys.ts'
+import type { TraceContext } from './traceparent.ts'
+
+export type GatewayEnv = {
+  Variables: {
+    requestId: string
+    clientIp: string
+    trace: TraceContext
+    /** whether the gateway records its own spans for this request (SELF_TRACE_SAMPLE_RATIO) */
+    selfTraced: boolean
+    /** fields added to the request's one log line */
+    summary: Record<string, unknown>
+    /** Set by requireWriteKey: the verified key and the app it may write (absent when auth is off and no key came). */
+    writeScope?: WriteScope
+  }
+}
