@@ -205,9 +205,11 @@ kafka_up() {
   say "kafka       cluster of $KAFKA_NODES nodes  bootstrap $(node_bootstrap)  internal topics replication $KAFKA_REPLICAS, min ISR $KAFKA_MIN_ISR"
 }
 
+# All nodes at once: stopped one after another, the last ones wait for a controller quorum that is gone.
 kafka_down() {
   local i
-  for (( i=KAFKA_NODES; i>=1; i-- )); do node_down "$i"; done
+  for (( i=KAFKA_NODES; i>=1; i-- )); do node_down "$i" & done
+  wait
 }
 
 # Each node, the controller quorum (leader, voters, lag) and the under-replicated partitions.
