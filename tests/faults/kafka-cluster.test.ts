@@ -21,19 +21,6 @@ function resumeAll() {
   }
 }
 
-beforeAll(async () => {
-  await stack('down', 'kafka')
-  process.stdout.write(await clusterStack('up', 'kafka'))
-})
-
-afterAll(async () => {
-  resumeAll()
-  await Promise.all(procs.map((p) => p.stop()))
-  await clusterStack('down', 'kafka')
-  await stack('up', 'kafka')
-  for (const s of scenarios) await dropDatabase(s)
-})
-
 /** Gateway + consumer on the cluster, load running for a few seconds (so every partition has data). */
 async function startUnderLoad(name: string) {
   const s = clusterScenario(name)
@@ -41,7 +28,8 @@ async function startUnderLoad(name: string) {
   const gw = await startGateway(s)
   const consumer = await startConsumer(s, 'consumer')
   procs.push(gw.proc, consumer)
-  const load = new LoadDriver(gw.url, { appId: s.appId, concurrency: 4 }).start()
+  // (a rolling restart outlasts the driver's default 180 s)
+  const load = new LoadDriver(gw.url, { appId: s.appId, concurrency: 4, maxMs: 900_000 }).start()
   await waitFor('the first acknowledged uploads', async () => load.acked.size > 0, 60_000)
   await sleep(short ? 3_000 : 5_000)
   return { s, gw, consumer, load }
@@ -66,7 +54,22 @@ async function finish(run: Awaited<ReturnType<typeof startUnderLoad>>, faultStar
   return figures
 }
 
-describe('Kafka cluster: broker failures under load', () => {
+// Not in npm test (FAULTS_SHORT=1): even shortened, these five scenarios plus starting the cluster take about
+// 8 minutes on the 2-core machine, over the few minutes npm test may add; `npm run test:faults` runs them.
+describe.skipIf(short)('Kafka cluster: broker failures under load', () => {
+  beforeAll(async () => {
+    await stack('down', 'kafka')
+    process.stdout.write(await clusterStack('up', 'kafka'))
+  })
+
+  afterAll(async () => {
+    resumeAll()
+    await Promise.all(procs.map((p) => p.stop()))
+    await clusterStack('down', 'kafka')
+    await stack('up', 'kafka')
+    for (const s of scenarios) await dropDatabase(s)
+  })
+
   it('SIGKILL of the leader of the busiest partition, restarted after 20 s', async () => {
     const run = await startUnderLoad('cluster-leader-killed')
     const busiest = await busiestPartitionLeader(run.s)
