@@ -103,8 +103,10 @@ node_wait_ready() {  # $1 node id, $2 pid
   t0=$(now)
   while :; do
     if ! kill -0 "$pid" 2>/dev/null; then
-      print_log_tail "$logs/kafka.out" "$logs/server.log"
       rm -f "$(node_pidfile "$i")"
+      # another process's outgoing connection may hold the port for a moment (ports in the ephemeral range)
+      tail -c "+$(( ${LOG_OFFSET[$logs/server.log]:-0} + 1 ))" "$logs/server.log" 2>/dev/null | grep -q 'Address already in use' && return 2
+      print_log_tail "$logs/kafka.out" "$logs/server.log"
       die "kafka-$i: process $pid exited during startup (logs in ${logs#"$ROOT/"})"
     fi
     if (exec 3<>"/dev/tcp/$KAFKA_HOST/$(node_port "$i")") 2>/dev/null; then
@@ -118,6 +120,21 @@ node_wait_ready() {  # $1 node id, $2 pid
       die "kafka-$i: not answering on $KAFKA_HOST:$(node_port "$i") after ${KAFKA_START_TIMEOUT}s (a node needs a majority of the $KAFKA_NODES controllers up)"
     fi
   done
+}
+
+# Wait for a node just spawned; if its port was taken while it started, start it again (3 tries).
+node_wait_started() {  # $1 node id, $2 pid
+  local i=$1 pid=$2 try rc
+  for try in 1 2 3; do
+    rc=0
+    node_wait_ready "$i" "$pid" || rc=$?
+    (( rc == 0 )) && return 0
+    warn "kafka-$i: port $(node_port "$i") or $(node_ctl_port "$i") was in use while it started (try $try); starting it again"
+    sleep 2
+    node_spawn "$i"
+    pid=$(<"$(node_pidfile "$i")")
+  done
+  node_wait_ready "$i" "$pid" || die "kafka-$i: its port stays in use"
 }
 
 node_line() {  # $1 node id, $2 state, $3 pid
@@ -157,7 +174,7 @@ node_up() {  # $1 node id
   kafka_install
   node_spawn "$i"
   pid=$(<"$(node_pidfile "$i")")
-  node_wait_ready "$i" "$pid"
+  node_wait_started "$i" "$pid"
   node_line "$i" "started in $(( $(now) - t0 ))s" "$pid"
 }
 
@@ -193,9 +210,13 @@ kafka_up() {
     if [[ -z $(node_pid "$i") ]]; then node_spawn "$i"; started+=("$i"); fi
   done
   for (( i=1; i<=KAFKA_NODES; i++ )); do
-    pid=$(node_pid "$i")
-    [[ -n $pid ]] || pid=$(<"$(node_pidfile "$i")")
-    node_wait_ready "$i" "$pid"
+    if [[ " ${started[*]} " == *" $i "* ]]; then
+      node_wait_started "$i" "$(<"$(node_pidfile "$i")")"
+      pid=$(node_pid "$i")
+    else
+      pid=$(node_pid "$i")
+      node_wait_ready "$i" "$pid"
+    fi
     if [[ " ${started[*]} " == *" $i "* ]]; then
       node_line "$i" "started in $(( $(now) - t0 ))s" "$pid"
     else
