@@ -12,7 +12,7 @@ describe('isMembershipError: when a batch must be given up so the consumer can r
     ['wrapped after retries', new KafkaJSNumberOfRetriesExceeded(protocolError('UNKNOWN_MEMBER_ID'), { retryCount: 5, retryTime: 100 }), true],
     // kafkajs finds the new coordinator only when its runner re-joins, which waits for this batch: retrying
     // the commit against the old one never ends (seen when a cluster node stopped)
-    ['coordinator moved to another broker', protocolError('NOT_COORDINATOR'), true],
+    ['coordinator moved to another broker (kafkajs names error 16 NOT_COORDINATOR_FOR_GROUP)', protocolError('NOT_COORDINATOR_FOR_GROUP'), true],
     ['coordinator loading (transient: retry)', protocolError('COORDINATOR_LOAD_IN_PROGRESS'), false],
     ['network error', new Error('connect ECONNREFUSED'), false],
   ])('%s', (_name, err, expected) => {
