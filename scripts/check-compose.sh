@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Static check of compose/docker-compose.yml and its cluster variant (+ docker-compose.cluster.yml), no
+# Static check of compose/docker-compose.yml and its cluster variant (+ docker-compose.kafka-cluster.yml), no
 # Docker engine needed:
 #   1. with CLICKHOUSE_PASSWORD set, `docker-compose config -q` accepts each;
 #   2. without CLICKHOUSE_PASSWORD, each is refused (the required-variable guard works);
@@ -67,11 +67,11 @@ check_variant() {
 }
 
 check_variant single-node docker-compose.yml
-check_variant cluster docker-compose.yml docker-compose.cluster.yml
+check_variant cluster docker-compose.yml docker-compose.kafka-cluster.yml
 
 # 3. The cluster variant really is three Kafka nodes in one quorum, with replication 3 / min ISR 2 for the
 #    pipeline's topics and every node as a bootstrap broker.
-rendered="$(CLICKHOUSE_PASSWORD=check-only docker-compose --env-file "$EMPTY_ENV" -f "$COMPOSE_FILE" -f "$ROOT/compose/docker-compose.cluster.yml" config 2>&1 || true)"
+rendered="$(CLICKHOUSE_PASSWORD=check-only docker-compose --env-file "$EMPTY_ENV" -f "$COMPOSE_FILE" -f "$ROOT/compose/docker-compose.kafka-cluster.yml" config 2>&1 || true)"
 want=(
   "KAFKA_CONTROLLER_QUORUM_VOTERS: 1@kafka:9093,2@kafka-2:9093,3@kafka-3:9093"
   "KAFKA_NODE_ID: '3'"
