@@ -77,6 +77,8 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'CLICKHOUSE_DATABASE must be a plain identifier')
     .default('telemetry'),
+  // A ClickHouse cluster (remote_servers name): migrate creates replicated local tables + Distributed ones on it.
+  CLICKHOUSE_CLUSTER: unsetIfEmpty(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'CLICKHOUSE_CLUSTER must be a plain identifier').optional()),
 
   CONSUMER_GROUP: z.string().default('telemetry-clickhouse-loader'),
   CONSUMER_WORKERS: int(1, 0),
@@ -161,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       user: e.CLICKHOUSE_USER,
       password: e.CLICKHOUSE_PASSWORD,
       database: e.CLICKHOUSE_DATABASE,
+      ...(e.CLICKHOUSE_CLUSTER ? { cluster: e.CLICKHOUSE_CLUSTER } : {}),
     },
     /** The query CLI's connection: same server and database, read-only user when one is configured. */
     clickhouseQuery: {

@@ -5,6 +5,9 @@ import { lz4Compress, lz4Decompress } from '@platformatic/wasm-utils'
 import kafkajs, { CompressionTypes, Kafka, logLevel, type KafkaConfig as KafkaJsConfig } from 'kafkajs'
 import type { KafkaConfig } from './config.ts'
 import type { Logger } from './logger.ts'
+import { dropTimeoutNegativeWarning, levelForKafkajs } from './kafkajsNoise.ts'
+
+dropTimeoutNegativeWarning()
 
 // kafkajs ships gzip only. zstd comes from Node's own zlib (Node >= 22.15), so it needs no native package;
 // registered here, once, for the gateway (compress) and the consumers (decompress) alike.
@@ -38,8 +41,8 @@ export function createKafkaClient(config: KafkaConfig, log: Logger, overrides: P
         // stack traces and kafkajs' own timestamp add noise, not facts
         const { message, timestamp: _t, logger: _l, stack: _s, ...rest } = entry as { message: string; timestamp?: unknown; logger?: unknown; stack?: unknown }
         const fields = { kafkajs: namespace, ...rest }
-        if (level <= logLevel.ERROR) log.error(message, fields)
-        else log.warn(message, fields)
+        const ours = levelForKafkajs(level <= logLevel.ERROR, entry as { message: string; error?: unknown })
+        log[ours](message, ours === 'info' ? { ...fields, note: 'expected while the consumer group forms; kafkajs retries' } : fields)
       },
     ...overrides,
   })

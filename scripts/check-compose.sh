@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Static check of compose/docker-compose.yml and its cluster variant (+ docker-compose.kafka-cluster.yml), no
-# Docker engine needed:
-#   1. with CLICKHOUSE_PASSWORD set, `docker-compose config -q` accepts each;
-#   2. without CLICKHOUSE_PASSWORD, each is refused (the required-variable guard works);
-#   3. the cluster variant renders three Kafka nodes in one quorum with replication 3 / min ISR 2.
+# Static check of compose/docker-compose.yml (no Docker engine needed):
+#   1. with CLICKHOUSE_PASSWORD set, `docker-compose config -q` accepts the file;
+#   2. without CLICKHOUSE_PASSWORD, it is refused (the required-variable guard works);
+#   3. the cluster variant (the file + compose/docker-compose.cluster.yml) is accepted, has 4 ClickHouse nodes
+#      and 3 Keepers, and its consumers run with CLICKHOUSE_CLUSTER; its config files (compose/cluster/*.xml)
+#      are well-formed and name exactly those hosts (scripts/check_compose_cluster.py);
+#   4. the Kafka cluster variant (+ compose/docker-compose.kafka-cluster.yml) is accepted and renders three
+#      Kafka nodes in one quorum, replication 3 / min ISR 2, every node a bootstrap broker.
 # Installs Debian's docker-compose (1.29) when it is missing. Runs from any cwd.
 set -euo pipefail
 
@@ -30,48 +33,55 @@ EMPTY_ENV="$(mktemp)"
 OUT="$(mktemp)"
 trap 'rm -f "$EMPTY_ENV" "$OUT"' EXIT
 
+dc() { docker-compose --env-file "$EMPTY_ENV" -f "$COMPOSE_FILE" "$@"; }
+
 passed=0
 failed=0
 failures=()
 
-# check_variant LABEL FILE... : the variant (files layered in order) is accepted with CLICKHOUSE_PASSWORD
-# set, and refused without it, for that reason.
-check_variant() {
-  local label=$1; shift
-  local files=() f
-  for f in "$@"; do files+=(-f "$ROOT/compose/$f"); done
-  # 1. Valid with a dummy password (exported only for this command).
-  if CLICKHOUSE_PASSWORD=check-only docker-compose --env-file "$EMPTY_ENV" "${files[@]}" config -q >"$OUT" 2>&1; then
-    passed=$((passed + 1))
-    echo "ok   $label: config -q accepts it with CLICKHOUSE_PASSWORD set"
-  else
-    failed=$((failed + 1))
-    failures+=("$label: config with CLICKHOUSE_PASSWORD set")
-    echo "FAIL $label: config -q refused it with CLICKHOUSE_PASSWORD set:"
-    sed 's/^/     /' "$OUT"
-  fi
-  # 2. Refused without a password, and for that reason.
-  if env -u CLICKHOUSE_PASSWORD docker-compose --env-file "$EMPTY_ENV" "${files[@]}" config -q >"$OUT" 2>&1; then
-    failed=$((failed + 1))
-    failures+=("$label: config without CLICKHOUSE_PASSWORD was accepted")
-    echo "FAIL $label: config -q accepted it without CLICKHOUSE_PASSWORD (required-variable guard missing)"
-  elif grep -q 'CLICKHOUSE_PASSWORD' "$OUT"; then
-    passed=$((passed + 1))
-    echo "ok   $label: config -q refuses it without CLICKHOUSE_PASSWORD"
-  else
-    failed=$((failed + 1))
-    failures+=("$label: config without CLICKHOUSE_PASSWORD failed for another reason")
-    echo "FAIL $label: config -q failed without CLICKHOUSE_PASSWORD, but not because of it:"
-    sed 's/^/     /' "$OUT"
-  fi
-}
+# 1. Valid with a dummy password (exported only for this command).
+if CLICKHOUSE_PASSWORD=check-only dc config -q >"$OUT" 2>&1; then
+  passed=$((passed + 1))
+  echo "ok   config -q accepts the file with CLICKHOUSE_PASSWORD set"
+else
+  failed=$((failed + 1))
+  failures+=("config with CLICKHOUSE_PASSWORD set")
+  echo "FAIL config -q refused the file with CLICKHOUSE_PASSWORD set:"
+  sed 's/^/     /' "$OUT"
+fi
 
-check_variant single-node docker-compose.yml
-check_variant cluster docker-compose.yml docker-compose.kafka-cluster.yml
+# 2. Refused without a password, and for that reason.
+if env -u CLICKHOUSE_PASSWORD \
+    docker-compose --env-file "$EMPTY_ENV" -f "$COMPOSE_FILE" config -q >"$OUT" 2>&1; then
+  failed=$((failed + 1))
+  failures+=("config without CLICKHOUSE_PASSWORD was accepted")
+  echo "FAIL config -q accepted the file without CLICKHOUSE_PASSWORD (required-variable guard missing)"
+elif grep -q 'CLICKHOUSE_PASSWORD' "$OUT"; then
+  passed=$((passed + 1))
+  echo "ok   config -q refuses the file without CLICKHOUSE_PASSWORD"
+else
+  failed=$((failed + 1))
+  failures+=("config without CLICKHOUSE_PASSWORD failed for another reason")
+  echo "FAIL config -q failed without CLICKHOUSE_PASSWORD, but not because of it:"
+  sed 's/^/     /' "$OUT"
+fi
 
-# 3. The cluster variant really is three Kafka nodes in one quorum, with replication 3 / min ISR 2 for the
-#    pipeline's topics and every node as a bootstrap broker.
-rendered="$(CLICKHOUSE_PASSWORD=check-only docker-compose --env-file "$EMPTY_ENV" -f "$COMPOSE_FILE" -f "$ROOT/compose/docker-compose.kafka-cluster.yml" config 2>&1 || true)"
+# 3. The cluster variant, merged over the base file.
+CLUSTER_FILE="$ROOT/compose/docker-compose.cluster.yml"
+if CLICKHOUSE_PASSWORD=check-only dc -f "$CLUSTER_FILE" config >"$OUT" 2>&1 \
+    && python3 "$ROOT/scripts/check_compose_cluster.py" "$OUT" "$ROOT/compose/cluster" >"$OUT.check" 2>&1; then
+  passed=$((passed + 1))
+  echo "ok   cluster variant: $(cat "$OUT.check")"
+else
+  failed=$((failed + 1))
+  failures+=("cluster variant (docker-compose.cluster.yml)")
+  echo "FAIL cluster variant:"
+  cat "$OUT" "$OUT.check" 2>/dev/null | tail -n 20 | sed 's/^/     /'
+fi
+rm -f "$OUT.check"
+
+# 4. The Kafka cluster variant, merged over the base file.
+KAFKA_CLUSTER_FILE="$ROOT/compose/docker-compose.kafka-cluster.yml"
 want=(
   "KAFKA_CONTROLLER_QUORUM_VOTERS: 1@kafka:9093,2@kafka-2:9093,3@kafka-3:9093"
   "KAFKA_NODE_ID: '3'"
@@ -81,14 +91,19 @@ want=(
   "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '3'"
 )
 missing=()
-for w in "${want[@]}"; do grep -qF -- "$w" <<<"$rendered" || missing+=("$w"); done
+if CLICKHOUSE_PASSWORD=check-only dc -f "$KAFKA_CLUSTER_FILE" config >"$OUT" 2>&1; then
+  for w in "${want[@]}"; do grep -qF -- "$w" "$OUT" || missing+=("$w"); done
+else
+  missing+=("(config refused the file)")
+fi
 if [ "${#missing[@]}" -eq 0 ]; then
   passed=$((passed + 1))
-  echo "ok   cluster: three nodes in one quorum, replication 3 / min ISR 2, every node a bootstrap broker"
+  echo "ok   Kafka cluster variant: three nodes in one quorum, replication 3 / min ISR 2, every node a bootstrap broker"
 else
   failed=$((failed + 1))
-  failures+=("cluster: rendered config lacks ${missing[*]}")
-  echo "FAIL cluster: the rendered config lacks: ${missing[*]}"
+  failures+=("Kafka cluster variant (docker-compose.kafka-cluster.yml)")
+  echo "FAIL Kafka cluster variant: missing ${missing[*]}"
+  tail -n 20 "$OUT" | sed 's/^/     /'
 fi
 
 if [ "$failed" -gt 0 ]; then

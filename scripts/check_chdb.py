@@ -10,6 +10,10 @@ schemas/clickhouse/*.sql and schemas/queries/*.sql work there too:
   * the sample rows (scripts/sample-rows.ts: the golden examples through the gateway's and consumer's own
     steps) insert, twice, the second copy standing for a batch replayed after a consumer crash; for spans and
     metric_points the materialized views fill spans_by_trace and metric_rollup_1m from both inserts;
+  * the cluster form of the DDL (CLICKHOUSE_CLUSTER, printed by scripts/migrate.ts --print) parses on the
+    current engine (formatQuery; chdb has no Keeper and no cluster, so it cannot create them), each declared
+    sharding key evaluates to an integer on the sample rows of its table, and the consumers' insert setting
+    insert_distributed_sync exists;
   * every shipped query, bound by scripts/query.ts --sql, runs; FINAL collapses the replay (totals equal the
     number of sample rows, with merges stopped so the duplicates are really there); app_events returns
     exactly the shop-web rows; trace, slowest_traces, latency_per_minute, error_rate_per_minute,
@@ -100,8 +104,8 @@ def query_params(text: str) -> list[str]:
     return names
 
 
-def node(*args: str) -> str:
-    proc = subprocess.run([NODE, *args], cwd=ROOT, capture_output=True, text=True)
+def node(*args: str, env: dict[str, str] | None = None) -> str:
+    proc = subprocess.run([NODE, *args], cwd=ROOT, capture_output=True, text=True, env={**os.environ, **(env or {})})
     if proc.returncode != 0:
         raise RuntimeError(f"node {' '.join(args)} exited {proc.returncode}: {proc.stderr.strip()}")
     return proc.stdout
@@ -143,6 +147,13 @@ def run(c: Checks, sess) -> None:
     def q(sql: str, fmt: str = "TSV") -> str:
         return sess.query(sql, fmt).bytes().decode("utf8")
 
+    try:
+        run_checks(c, sess, q)
+    finally:
+        check_cluster_ddl(c, q)
+
+
+def run_checks(c: Checks, sess, q) -> None:
     def q_json(sql: str) -> list[dict]:
         return json.loads(q(sql, "JSON"))["data"]
 
@@ -260,6 +271,40 @@ def run(c: Checks, sess) -> None:
                 f"app_events returns exactly the {len(shop_web)} shop-web rows, once each",
                 f"got {len(got)} rows ({len(set(got))} distinct), {len(others)} not shop-web, expected {len(shop_web)}",
             )
+
+
+def check_cluster_ddl(c: Checks, q) -> None:
+    """The statements `npm run migrate` applies with CLICKHOUSE_CLUSTER=telemetry, as far as chdb can go."""
+    try:
+        cluster = json.loads(node("scripts/migrate.ts", "--print", env={"CLICKHOUSE_CLUSTER": "telemetry", "CLICKHOUSE_DATABASE": DATABASE}))
+        declared = json.loads(node("scripts/migrate.ts", "--print", env={"CLICKHOUSE_CLUSTER": "", "CLICKHOUSE_DATABASE": DATABASE}))
+    except Exception as err:
+        c.fail("cluster DDL from scripts/migrate.ts --print", str(err).strip())
+        return
+    c.check(len(cluster) > len(declared), f"cluster DDL: {len(cluster)} statements for {len(declared)} declared")
+    for st in cluster:
+        what = f"cluster DDL parses: {first_line(st['sql'])[:70]}"
+        try:
+            formatted = q("SELECT formatQuery(" + sql_string(st["sql"]) + ")").strip()
+            c.check("ON CLUSTER telemetry" in formatted.replace("`", ""), what, formatted[:200])
+        except Exception as err:
+            c.fail(what, str(err).strip())
+    for st in declared:
+        if "shardKey" not in st:
+            continue
+        table = re.match(r"CREATE TABLE IF NOT EXISTS (\w+)", st["sql"]).group(1)
+        what = f"sharding key of {table} ({st['shardKey']}) is an integer on its sample rows"
+        try:
+            types = q(f"SELECT DISTINCT toTypeName({st['shardKey']}) FROM {table}").split()
+            c.check(types == ["UInt64"], what, f"types {types}")
+        except Exception as err:
+            c.fail(what, str(err).strip())
+    rows = q("SELECT name FROM system.settings WHERE name = 'insert_distributed_sync'").split()
+    c.check(rows == ["insert_distributed_sync"], "setting insert_distributed_sync (the consumers' cluster insert) exists")
+
+
+def sql_string(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def numeric(v):

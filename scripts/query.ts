@@ -1,4 +1,4 @@
-// npm run query -- <name> [param=value | --param value ...] [--sql]
+// npm run query -- [--sql] <name> [param=value | --param value | value ...] [--sql]
 // Runs a shipped query from schemas/queries/ and prints the result as a table (`trace`: as a span tree,
 // scripts/traceTree.ts). --sql prints the bound SQL.
 import { loadConfig } from '../common/config.ts'
@@ -6,32 +6,16 @@ import { createClickHouse } from '../common/clickhouse.ts'
 import { errorMessage } from '../common/logger.ts'
 import { bindQuery, QueryParamError, shippedQueries } from '../schemas/queries/catalog.ts'
 import { formatTraceTree, type TraceRow } from './traceTree.ts'
+import { parseArgs, queryValues } from './queryArgs.ts'
 
 function usage(): string {
-  const lines = ['usage: npm run query -- <name> [param=value ...] [--sql]', '', 'queries:']
+  const lines = ['usage: npm run query -- [--sql] <name> [param=value ...]   (trace <trace_id> also works)', '', 'queries:']
   for (const q of shippedQueries()) {
     const params = q.params.map((p) => (p.default === undefined ? `${p.name}=<${p.type}>` : `[${p.name}=${p.default}]`)).join(' ')
     lines.push(`  ${q.name} ${params}`, `      ${q.description}`)
   }
   lines.push('', 'times: RFC 3339 (2026-11-25T10:00:00Z), epoch ms, now, or relative (-30m, -1h, -7d)')
   return lines.join('\n')
-}
-
-export function parseArgs(argv: string[]) {
-  const [name, ...rest] = argv
-  const values: Record<string, string> = {}
-  let sqlOnly = false
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i]!
-    if (a === '--sql') sqlOnly = true
-    else if (a.startsWith('--')) {
-      const eq = a.indexOf('=')
-      if (eq > 0) values[a.slice(2, eq)] = a.slice(eq + 1)
-      else values[a.slice(2)] = rest[++i] ?? ''
-    } else if (a.includes('=')) values[a.slice(0, a.indexOf('='))] = a.slice(a.indexOf('=') + 1)
-    else throw new QueryParamError(`unexpected argument ${JSON.stringify(a)}: use name=value`)
-  }
-  return { name, values, sqlOnly }
 }
 
 export function formatTable(columns: string[], rows: unknown[][]): string {
@@ -43,13 +27,15 @@ export function formatTable(columns: string[], rows: unknown[][]): string {
 }
 
 async function main() {
-  const { name, values, sqlOnly } = parseArgs(process.argv.slice(2))
+  const args = parseArgs(process.argv.slice(2))
+  const { name, sqlOnly } = args
   const query = shippedQueries().find((q) => q.name === name)
   if (!query) {
     console.error(name ? `unknown query "${name}"\n` : '')
     console.error(usage())
     process.exit(2)
   }
+  const values = queryValues(query, args)
   const sql = bindQuery(query, values)
   if (sqlOnly) {
     console.log(sql)

@@ -16,6 +16,8 @@
 # STACK_KAFKA_BROKERS=3 (default 1) runs a KRaft cluster of that many nodes instead (stack/kafka-cluster.sh):
 #   node i on STACK_KAFKA_PORT + 2*(i-1), controller STACK_KAFKA_CONTROLLER_PORT + 2*(i-1);
 #   `up|down|status kafka-2` acts on one node.
+# STACK_CLICKHOUSE_CLUSTER=2x2: a ClickHouse cluster (shards x replicas) + ZooKeeper instead of one server
+#   (scripts/stack/clickhouse-cluster.sh)
 # Kafka jars come from Maven Central via scripts/stack/kafka-pom.xml;
 # ClickHouse is Debian's clickhouse-server, run as our own instance (not the system service).
 set -euo pipefail
@@ -536,6 +538,9 @@ ch_reset() {
   say "clickhouse: deleted data, logs and config"
 }
 
+# shellcheck source=stack/clickhouse-cluster.sh
+source "$STACK_DIR/clickhouse-cluster.sh"
+
 # ---- dispatch ----------------------------------------------------------------
 services_from_arg() {  # $1 optional service name -> SERVICES array
   case "${1:-all}" in
@@ -549,7 +554,7 @@ services_from_arg() {  # $1 optional service name -> SERVICES array
 svc_fn() {  # $1 service, $2 action
   case $1 in
     kafka) "kafka_$2" ;;
-    clickhouse) "ch_$2" ;;
+    clickhouse) if chc_enabled; then "chc_$2"; else "ch_$2"; fi ;;
   esac
 }
 
@@ -585,6 +590,8 @@ main() {
     status)
       services_from_arg "${1:-}"
       for s in "${SERVICES[@]}"; do svc_fn "$s" status || rc=3; done
+      # the exit status is for scripts; under npm a non-zero status also prints npm's own error lines
+      if [[ $rc -ne 0 ]]; then say "status: not everything is running (start it with npm run stack:up or npm start): exit status 3, for scripts (under npm, the npm error lines that follow only repeat it)"; fi
       return $rc
       ;;
     reset)
@@ -596,7 +603,7 @@ main() {
       for s in "${SERVICES[@]}"; do
         case $s in
           kafka) kafka_logs ;;
-          clickhouse) say "clickhouse: $CH_LOGS/clickhouse-server.log $CH_LOGS/clickhouse-server.err.log $CH_LOGS/stdout.log" ;;
+          clickhouse) if chc_enabled; then chc_logs; else say "clickhouse: $CH_LOGS/clickhouse-server.log $CH_LOGS/clickhouse-server.err.log $CH_LOGS/stdout.log"; fi ;;
         esac
       done
       ;;

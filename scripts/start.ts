@@ -1,10 +1,13 @@
-// npm start — the whole pipeline in the foreground: local stack (Kafka + ClickHouse), gateway, consumers.
-// Ctrl-C / SIGTERM stops what this command started (services that were already running are left alone).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+// npm start — the whole pipeline in the foreground: local stack (Kafka + ClickHouse), then the supervised
+// parts (gateway, consumers). A part that crashes is restarted with backoff (scripts/start/supervisor.ts);
+// the others keep running meanwhile. Ctrl-C / SIGTERM stops what this command started (services that were
+// already running are left alone).
+import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { loadConfig } from '../common/config.ts'
 import { errorMessage } from '../common/logger.ts'
 import { stackKafkaBrokers } from './stackKafka.ts'
+import { supervise, waitUntilReady, type SupervisedPart } from './start/supervisor.ts'
 
 const root = new URL('../', import.meta.url).pathname
 const stackScript = `${root}scripts/stack.sh`
@@ -34,36 +37,44 @@ if (up.status !== 0) {
 // Auth is on: without DEV_WRITE_KEY, a dev key valid for every app is made for this run and printed below.
 const devKey = config.auth.devKey ?? `dev_${randomBytes(24).toString('base64url')}`
 const childEnv = { ...process.env, DEV_WRITE_KEY: devKey }
+const port = config.gateway.port
+const gatewayUrl = `http://127.0.0.1:${port}`
 
-const children: ChildProcess[] = []
+// The supervised parts, started in this order; another part (a console) is one more entry here.
+const parts: SupervisedPart[] = [
+  { name: 'consumers', entry: 'consumers/src/main.ts' },
+  {
+    name: 'gateway',
+    entry: 'gateway/src/main.ts',
+    ready: async () => (await fetch(`${gatewayUrl}/readyz`, { signal: AbortSignal.timeout(2000) })).status === 200,
+    banner: [
+      `gateway:      ${gatewayUrl}`,
+      `  write key:    export KEY=${devKey}`,
+      `                (valid for every app${config.auth.devKey ? ', from DEV_WRITE_KEY' : ' while this runs; set DEV_WRITE_KEY to choose it'}; npm run keys -- create <app_id> for real ones)`,
+      `  send events:  curl -sS -H "Authorization: Bearer $KEY" -H 'content-type: application/json' --data @schemas/examples/quickstart.json ${gatewayUrl}/v1/batch`,
+      `  see them:     npm run query -- app_events app_id=quickstart`,
+      `  health:       ${gatewayUrl}/healthz  /readyz  /metrics`,
+    ],
+  },
+]
+
 let stopping = false
-function run(name: string, entry: string) {
+const supervisor = supervise(parts, {
   // process.execPath: the Node that runs this script (the project's pinned LTS under npm)
-  const child = spawn(process.execPath, [`${root}${entry}`], { stdio: 'inherit', env: childEnv })
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`start: ${name} exited (${signal ?? code}); stopping everything`)
-      void stopAll(1)
-    }
-  })
-  children.push(child)
-}
+  spawnPart: (part) => {
+    const child = spawn(process.execPath, [`${root}${part.entry}`], { stdio: 'inherit', env: childEnv })
+    console.error(`start: ${part.name} running (pid ${child.pid})`)
+    return child
+  },
+  say: (line) => console.error(line),
+  onAllGaveUp: () => void stopAll(1),
+})
 
 async function stopAll(exitCode: number) {
   if (stopping) return
   stopping = true
-  console.error('start: stopping gateway and consumers...')
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve()
-          c.once('exit', () => resolve())
-          c.kill('SIGTERM')
-          setTimeout(() => c.kill('SIGKILL'), 15_000).unref()
-        }),
-    ),
-  )
+  console.error(`start: stopping ${parts.map((p) => p.name).join(' and ')}...`)
+  await supervisor.stop()
   const startedHere = Object.entries(wasRunning).filter(([, running]) => !running).map(([s]) => s)
   for (const service of startedHere) spawnSync('bash', [stackScript, 'down', service], { stdio: 'inherit' })
   process.exit(exitCode)
@@ -72,15 +83,8 @@ async function stopAll(exitCode: number) {
 process.on('SIGINT', () => void stopAll(0))
 process.on('SIGTERM', () => void stopAll(0))
 
-run('consumers', 'consumers/src/main.ts')
-run('gateway', 'gateway/src/main.ts')
-
-const port = config.gateway.port
-console.log(`
-pipeline running — gateway on http://127.0.0.1:${port}  (Ctrl-C stops it)
-  write key:    export KEY=${devKey}
-                (valid for every app${config.auth.devKey ? ', from DEV_WRITE_KEY' : ' while this runs; set DEV_WRITE_KEY to choose it'}; npm run keys -- create <app_id> for real ones)
-  send events:  curl -sS -H "Authorization: Bearer $KEY" -H 'content-type: application/json' --data @schemas/examples/quickstart.json http://127.0.0.1:${port}/v1/batch
-  see them:     npm run query -- app_events app_id=quickstart from=2026-11-25T00:00:00Z to=2026-11-26T00:00:00Z
-  health:       http://127.0.0.1:${port}/healthz  /readyz  /metrics
-`)
+// The banner only once every part answers (a curl right after it must not be refused).
+await waitUntilReady(parts, { isStopping: () => stopping })
+if (!stopping) {
+  console.log(`\npipeline running (Ctrl-C stops it)\n${parts.flatMap((p) => p.banner ?? []).map((l) => `  ${l}`).join('\n')}\n`)
+}

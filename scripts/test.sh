@@ -7,6 +7,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export PATH="$root/node_modules/.bin:$PATH"
+. scripts/test-plan.sh
+test_plan "$root"
 
 if [[ ! -x node_modules/.bin/node ]]; then
   echo "test: installing npm dependencies (npm ci)"
@@ -14,6 +16,19 @@ if [[ ! -x node_modules/.bin/node ]]; then
 fi
 node -e 'const [maj]=process.versions.node.split(".").map(Number); if (maj < 24) { console.error(`test: Node ${process.version} is too old; the project pins Node 24 LTS in node_modules (run npm ci)`); process.exit(1) }'
 
+# the services this run starts are stopped when it ends (whatever the outcome); ones already running are left
+started_here=()
+stack_before="$(bash scripts/stack.sh status 2>/dev/null || true)"
+for service in kafka clickhouse; do
+  grep -Eq "^$service +running" <<<"$stack_before" || started_here+=("$service")
+done
+stop_started_stack() {
+  if [[ ${#started_here[@]} -gt 0 && "${TEST_KEEP_STACK:-}" != 1 ]]; then
+    echo "test: stopping what this run started: ${started_here[*]} (TEST_KEEP_STACK=1 keeps it)"
+    for service in "${started_here[@]}"; do bash scripts/stack.sh down "$service" || true; done
+  fi
+}
+trap stop_started_stack EXIT
 bash scripts/stack.sh up
 # the browser tests (SDK, console) drive Debian's chromium through playwright-core
 bash scripts/ensure-chromium.sh

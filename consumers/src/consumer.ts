@@ -10,7 +10,7 @@ import { createTopicAdmin } from '../../common/kafkaTopics.ts'
 import { createKafka, startKafkaSource } from './kafkaSource.ts'
 import { faultHook } from './faultInjection.ts'
 import { loadBatch } from './loader.ts'
-import { createClickHouseWriter } from './steps/insertRows.ts'
+import { createClickHouseWriter, insertSettings } from './steps/insertRows.ts'
 import { routeForTopic } from './steps/mapTelemetryRows.ts'
 import { createSelfTracer, nowNs } from '../../common/selfTrace.ts'
 import { recordLoadSpans } from './traceLoad.ts'
@@ -33,7 +33,7 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
   const dlqProducer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner })
   await dlqProducer.connect()
   const fault = faultHook(config.consumer.faultInjection, log.warn)
-  const writer = createClickHouseWriter(clickhouse, fault)
+  const writer = createClickHouseWriter(clickhouse, fault, insertSettings(config.clickhouse.cluster))
   // the dead-letter and spans topics are created with the configured settings before their first write
   const topicAdmin = createTopicAdmin(config.kafka, log)
   const dlqSink = createKafkaDeadLetterSink(dlqProducer, config.consumer.deadLetterTopic)

@@ -51,6 +51,19 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
     c.on(c.events.GROUP_JOIN, () => {
       generation++
     })
+    // kafkajs does not restart a consumer after an error it deems final (KafkaJSGroupCoordinatorNotFound when
+    // a fresh broker is slow to form the group, at start or later): it would sit idle forever. Forget it, so
+    // that the next topic refresh starts a new one.
+    let crashed: string | null = null
+    c.on(c.events.CRASH, ({ payload }) => {
+      if (payload.restart || stopping) return
+      crashed = payload.error.message
+      log.warn('kafka consumer stopped after an error kafkajs does not retry; a new one starts at the next topic refresh', { error: crashed })
+      if (consumer === c) {
+        consumer = null
+        subscribed = []
+      }
+    })
     await c.connect()
     await c.subscribe({ topics, fromBeginning: true })
     await c.run({
@@ -59,6 +72,10 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
       partitionsConsumedConcurrently: config.partitionsConcurrently,
       eachBatch: (payload) => eachBatch(c, payload),
     })
+    if (crashed !== null) {
+      await c.disconnect().catch(() => {})
+      throw new Error(`kafka consumer stopped at start: ${crashed}`)
+    }
     consumer = c
     subscribed = topics
     log.info('consuming', { group: config.groupId, topics })
@@ -146,6 +163,11 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
     try {
       const topics = await matchingTopics()
       if (topics.length === 0 || sameList(topics, subscribed)) return
+      if (!consumer && loads.size > 0) {
+        // a crashed consumer's loads: they finish (or fail to commit) before a new member joins
+        await settleLoads()
+        loads.clear()
+      }
       if (consumer) {
         log.info('new topics: re-joining the group', { added: topics.filter((t) => !subscribed.includes(t)) })
         // no new loads; those in flight finish (insert, commit) before this member leaves the group

@@ -13,6 +13,7 @@ import type { EventProducer } from './eventProducer.ts'
 import type { GeoLookup } from './geo.ts'
 import type { GatewayMetrics } from './metrics.ts'
 import { rateLimitPerKey } from './middleware/rateLimitPerKey.ts'
+import { refuseCorsPreflight } from './middleware/refuseCorsPreflight.ts'
 import { requireWriteKey } from './middleware/requireWriteKey.ts'
 import { batchRoute } from './routes/batch.ts'
 import { otlpRoute } from './routes/otlp.ts'
@@ -115,7 +116,9 @@ export function createApp(deps: GatewayDeps) {
       })
   const writeKey = requireWriteKey({ required: deps.auth.required, verify: deps.verifyWriteKey, metrics })
   const rateLimit = rateLimitPerKey({ ...deps.auth.rateLimit, metrics })
+  const refusePreflight = refuseCorsPreflight(config.corsAllowedOrigins)
   for (const path of INGEST_PATHS) {
+    app.use(path, refusePreflight)
     if (corsForIngest) app.use(path, corsForIngest)
     app.use(path, writeKey, rateLimit)
   }
@@ -133,7 +136,12 @@ export function createApp(deps: GatewayDeps) {
     return ready ? c.json({ status: 'ready', kafka: 'connected' }) : c.json({ status: 'not ready', kafka: 'unreachable' }, 503)
   })
   app.get('/metrics', async (c) => {
-    return c.text(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType })
+    try {
+      return c.text(await metrics.scrape(), 200, { 'Content-Type': metrics.registry.contentType })
+    } catch (err) {
+      // a worker could not gather the other workers' metrics: say so rather than answer one worker's share
+      return c.text(`# metrics unavailable: ${err instanceof Error ? err.message : String(err)}\n`, 503)
+    }
   })
 
   app.notFound((c) => c.json(envelopeError(`no route for ${c.req.method} ${c.req.path}`), 404))

@@ -7,6 +7,7 @@ import { loadConfig } from '../../common/config.ts'
 import { createLogger, errorMessage } from '../../common/logger.ts'
 import { startGateway } from './server.ts'
 import { stopOnSignals, superviseWorkers } from '../../common/workers.ts'
+import { serveClusterMetrics } from '../../common/clusterMetrics.ts'
 
 let config
 try {
@@ -18,8 +19,9 @@ try {
 const log = createLogger('gateway', config.log.level)
 const workers = config.gateway.workers === 0 ? availableParallelism() : config.gateway.workers
 
-// SIGHUP (re-read the write keys) reaches every worker
-if (!superviseWorkers(workers, log, ['SIGHUP'])) {
+// SIGHUP (re-read the write keys) reaches every worker; a worker's /metrics asks the primary for the sum
+if (superviseWorkers(workers, log, ['SIGHUP'])) serveClusterMetrics()
+else {
   try {
     const gateway = await startGateway(config, log)
     stopOnSignals(() => gateway.stop(), log)

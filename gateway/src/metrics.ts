@@ -1,6 +1,7 @@
 // Prometheus metrics of the gateway (GET /metrics). Names follow the seed's counters: all_upload,
 // wrong_meta, wrong_data, success_upload are the `type` label of gateway_uploads_total.
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
+import { metricsForScrape } from '../../common/clusterMetrics.ts'
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>
 
@@ -58,6 +59,13 @@ export function createGatewayMetrics() {
     registers: [registry],
   })
 
+  const otlpEmptyRequests = new Counter({
+    name: 'gateway_otlp_empty_requests_total',
+    help: 'OTLP export requests that decoded to no span, data point or log record (answered 200, nothing stored), by signal',
+    labelNames: ['signal'] as const,
+    registers: [registry],
+  })
+
   // Categories come from clients: cap the label values so a hostile client cannot explode the series.
   const seenCategories = new Set<string>()
   const categoryLabel = (category: string) => {
@@ -69,12 +77,15 @@ export function createGatewayMetrics() {
 
   return {
     registry,
+    /** what GET /metrics answers: with GATEWAY_WORKERS > 1 the sum over all workers, else this registry */
+    scrape: metricsForScrape(registry),
     httpRequests,
     httpDuration,
     uploads,
     produceDuration,
     authFailures,
     rateLimited,
+    otlpEmptyRequests,
     countEvent(category: string, outcome: 'accepted' | 'rejected', reason: string, n = 1) {
       events.inc({ category: categoryLabel(category), outcome, reason }, n)
     },

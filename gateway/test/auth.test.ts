@@ -8,6 +8,9 @@ import { createVerifier, newWriteKey, openWriteKeyStore, writeKeyFile } from '..
 import { takeToken } from '../src/middleware/rateLimitPerKey.ts'
 import { postBatch, testApp, TEST_DEV_KEY } from './fakes.ts'
 
+// the random part of tk_<12 hex>_<43 chars>: base64url may itself contain '_', so not split('_')[2]
+const secretOf = (key: string) => key.slice('tk_000000000000_'.length)
+
 const batchFor = (app_id: string) => ({ meta: { app_id, category: 'web' }, data: [{ id: '1', name: 'n', timestamp: 1764064800000 }] })
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` })
 const shop = newWriteKey('shop-web')
@@ -79,7 +82,7 @@ describe('write keys: who may send', () => {
     expect(wrongApp.status).toBe(403)
     await postBatch(app, batchFor('shop-web'), bearer(shop.key), { withDevKey: false })
     expect(logLines.length).toBe(3)
-    const secret = shop.key.split('_')[2]!
+    const secret = secretOf(shop.key)
     for (const line of logLines) {
       expect(line).not.toContain(secret)
       expect(JSON.parse(line).key_id).toBe(shop.record.id) // which key wrote is logged, by id
@@ -114,7 +117,7 @@ describe('the key file', () => {
     const file = join(dir, 'keys.json')
     writeKeyFile(file, { version: 1, keys: [shop.record] })
     const text = readFileSync(file, 'utf8')
-    expect(text).not.toContain(shop.key.split('_')[2]!)
+    expect(text).not.toContain(secretOf(shop.key))
     expect(createVerifier([shop.record])(shop.key)).toMatchObject({ keyId: shop.record.id, appId: 'shop-web' })
   })
 
@@ -198,10 +201,12 @@ describe('CORS (CORS_ALLOWED_ORIGINS)', () => {
     expect(res.headers.get('access-control-expose-headers')).toBe('X-Request-ID,Retry-After')
   })
 
-  it('gives no allow-origin to other origins', async () => {
+  it('gives no allow-origin to other origins, and says why in the body', async () => {
     const { app } = testApp({ env: { CORS_ALLOWED_ORIGINS: 'https://shop.example' } })
     const res = await preflight(app, 'https://evil.example')
     expect(res.headers.get('access-control-allow-origin')).toBeNull()
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { message: string }).message).toBe('CORS preflight from origin https://evil.example refused: this origin is not in its list (set CORS_ALLOWED_ORIGINS on the gateway to allow it)')
   })
 
   it('lets an allowed browser read refusals too (401 carries the CORS headers)', async () => {
@@ -215,8 +220,13 @@ describe('CORS (CORS_ALLOWED_ORIGINS)', () => {
   it('sends no CORS headers at all when no origin is configured (the default)', async () => {
     const { app } = testApp()
     const res = await preflight(app, 'https://shop.example')
-    expect(res.status).not.toBe(204) // not answered as a preflight (the key check refuses it)
+    // not a 401 (it carries no key, as every preflight): an answer that says CORS is off, without CORS headers
+    expect(res.status).toBe(200)
     expect(res.headers.get('access-control-allow-origin')).toBeNull()
+    expect(res.headers.get('access-control-allow-methods')).toBeNull()
+    expect((await res.json()) as Record<string, unknown>).toMatchObject({ code: 2, message: 'CORS preflight from origin https://shop.example refused: CORS is not enabled on this gateway (set CORS_ALLOWED_ORIGINS on the gateway to allow it)' })
+    // an OPTIONS that is not a preflight (no Access-Control-Request-Method) still meets the key check
+    expect((await app.request('/v1/batch', { method: 'OPTIONS', headers: { origin: 'https://shop.example' } })).status).toBe(401)
     const post = await postBatch(app, batchFor('a'), { origin: 'https://shop.example' })
     expect(post.status).toBe(200)
     expect(post.headers.get('access-control-allow-origin')).toBeNull()

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { SeverityNumber } from '@opentelemetry/api-logs'
@@ -177,12 +178,24 @@ describe('OTLP refusals', () => {
     expect(producer.sent).toEqual([])
   })
 
-  it('an empty export request is answered 200 with an empty response', async () => {
-    const { app, producer } = testApp()
+  it('an empty export request is answered 200 with an empty response, logged as a warning and counted', async () => {
+    const { app, producer, metrics, logLines } = testApp()
     const res = await post(app, '/v1/metrics', '{}', { 'content-type': 'application/json' })
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({})
     expect(producer.sent).toEqual([])
+    const warning = logLines.map((l) => JSON.parse(l)).find((l) => l.msg === 'OTLP request with no items: nothing stored')
+    expect(warning).toMatchObject({ level: 'warn', signal: 'metrics', hint: 'an OTLP/JSON body has resourceMetrics at its top level' })
+    expect(await metrics.registry.metrics()).toContain('gateway_otlp_empty_requests_total{signal="metrics"} 1')
+  })
+
+  it('a golden example wrapper posted instead of its body decodes to no items: the warning says so', async () => {
+    const { app, producer, metrics, logLines } = testApp()
+    const wrapper = readFileSync(`${import.meta.dirname}/../../schemas/examples/otlp-traces.json`, 'utf8')
+    expect((await post(app, '/v1/traces', wrapper, { 'content-type': 'application/json' })).status).toBe(200)
+    expect(producer.sent).toEqual([])
+    expect(logLines.some((l) => l.includes('OTLP request with no items'))).toBe(true)
+    expect(await metrics.registry.metrics()).toContain('gateway_otlp_empty_requests_total{signal="traces"} 1')
   })
 })
 

@@ -33,4 +33,5 @@ CREATE TABLE IF NOT EXISTS events
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(timestamp)
 ORDER BY (app_id, category, toStartOfHour(timestamp), backend_id)
+-- @shard_key cityHash64(toString(backend_id))
 SETTINGS index_granularity = 8192

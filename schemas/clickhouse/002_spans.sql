@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS spans
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(start_time)
 ORDER BY (service, name, toStartOfHour(start_time), trace_id, span_id)
+-- @shard_key cityHash64(trace_id)
 SETTINGS index_granularity = 8192;
 
 -- All spans of one trace id in one place: the same spans sorted by (trace_id, span_id), filled by the

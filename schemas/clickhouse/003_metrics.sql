@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS metric_points
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(time)
 ORDER BY (metric_name, service, toStartOfHour(time), cityHash64(attributes, resource_attributes), time_unix_nano, metric_type)
+-- @shard_key cityHash64(metric_name, service, attributes, resource_attributes)
 SETTINGS index_granularity = 8192;
 
 -- Per-minute rollup per series (instances of a service merged), maintained by the materialized view below,

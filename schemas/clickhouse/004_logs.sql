@@ -26,4 +26,5 @@ CREATE TABLE IF NOT EXISTS logs
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(time)
 ORDER BY (service, toStartOfHour(time), time_unix_nano, backend_id)
+-- @shard_key cityHash64(toString(backend_id))
 SETTINGS index_granularity = 8192;

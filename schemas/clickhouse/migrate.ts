@@ -1,23 +1,30 @@
 // Applies schemas/clickhouse/*.sql in name order. Every statement is CREATE ... IF NOT EXISTS, so running
-// it again changes nothing. Used by `npm run migrate` and at consumer start.
+// it again changes nothing. Used by `npm run migrate` and at consumer start. With a cluster configured
+// (CLICKHOUSE_CLUSTER) the same statements are applied in their cluster form (schemas/clickhouse/cluster.ts).
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ClickHouseConfig } from '../../common/config.ts'
 import { createClickHouse } from '../../common/clickhouse.ts'
+import { clusterStatements, type DdlStatement } from './cluster.ts'
 
 export const ddlDir = import.meta.dirname
 
-export function ddlStatements(): { file: string; sql: string }[] {
+export function ddlStatements(): DdlStatement[] {
   return readdirSync(ddlDir)
     .filter((f) => f.endsWith('.sql'))
     .sort()
     .flatMap((file) =>
       readFileSync(join(ddlDir, file), 'utf8')
         .split(/;\s*(?:\n|$)/)
-        .map((s) => stripComments(s).trim())
-        .filter(Boolean)
-        .map((sql) => ({ file, sql })),
+        .map((chunk) => ({ sql: stripComments(chunk).trim(), shardKey: /^\s*-- @shard_key (.+)$/m.exec(chunk)?.[1]?.trim() }))
+        .filter((s) => s.sql)
+        .map(({ sql, shardKey }) => ({ file, sql, ...(shardKey ? { shardKey } : {}) })),
     )
+}
+
+/** The statements migrate applies: as declared for one server, in cluster form when a cluster is configured. */
+export function statementsFor(config: Pick<ClickHouseConfig, 'cluster' | 'database'>): DdlStatement[] {
+  return config.cluster ? clusterStatements(ddlStatements(), { cluster: config.cluster, database: config.database }) : ddlStatements()
 }
 
 function stripComments(sql: string): string {
@@ -31,14 +38,15 @@ export async function migrate(config: ClickHouseConfig): Promise<string[]> {
   // The database name passed config validation as a plain identifier; it is quoted as one here.
   const server = createClickHouse(config, { database: null })
   try {
-    await server.command({ query: `CREATE DATABASE IF NOT EXISTS \`${config.database}\`` })
+    const onCluster = config.cluster ? ` ON CLUSTER \`${config.cluster}\`` : ''
+    await server.command({ query: `CREATE DATABASE IF NOT EXISTS \`${config.database}\`${onCluster}` })
   } finally {
     await server.close()
   }
   const db = createClickHouse(config)
   const applied: string[] = []
   try {
-    for (const { file, sql } of ddlStatements()) {
+    for (const { file, sql } of statementsFor(config)) {
       await db.command({ query: sql })
       applied.push(file)
     }

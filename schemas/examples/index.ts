@@ -1,12 +1,22 @@
 // Golden payloads shared by gateway and consumer tests. Add a payload here rather than a one-off test.
+// Each wrapper (`*-batch.json`, `otlp-*.json`: description and expected answer) names its request body, a
+// file of its own under bodies/ that can be posted as it is (`curl --data @schemas/examples/bodies/...`).
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 export type BatchExample = {
   file: string
+  /** the postable body, relative to the repository root */
+  bodyFile: string
   description: string
   request: { meta: Record<string, unknown>; data: unknown[] }
   expect: { status: number; code: number; parts: number[] }
+}
+
+/** A wrapper file with its `body` file read in as `request`. */
+function readExample(dir: string, file: string) {
+  const { body, ...wrapper } = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { body: string } & Record<string, unknown>
+  return { file, bodyFile: `schemas/examples/${body}`, ...wrapper, request: JSON.parse(readFileSync(join(dir, body), 'utf8')) }
 }
 
 export function batchExamples(): BatchExample[] {
@@ -14,7 +24,7 @@ export function batchExamples(): BatchExample[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('-batch.json'))
     .sort()
-    .map((file) => ({ file, ...JSON.parse(readFileSync(join(dir, file), 'utf8')) }))
+    .map((file) => readExample(dir, file) as BatchExample)
 }
 
 /** Kafka message values a consumer must dead-letter, with a fragment of the reason it must give. */
@@ -24,6 +34,8 @@ export const poisonMessages: { label: string; value: string | null; reason: stri
 
 export type OtlpExample = {
   file: string
+  /** the postable body, relative to the repository root */
+  bodyFile: string
   description: string
   signal: 'traces' | 'metrics' | 'logs'
   /** an OTLP/JSON Export*ServiceRequest */
@@ -38,5 +50,5 @@ export function otlpExamples(): OtlpExample[] {
   return readdirSync(dir)
     .filter((f) => f.startsWith('otlp-') && f.endsWith('.json'))
     .sort()
-    .map((file) => ({ file, ...JSON.parse(readFileSync(join(dir, file), 'utf8')) }))
+    .map((file) => readExample(dir, file) as OtlpExample)
 }

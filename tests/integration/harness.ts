@@ -42,7 +42,8 @@ export function integrationConfig(id: string, env: Record<string, string> = {}):
     LOG_LEVEL: 'warn',
     // the gateway's producer library can be chosen for a whole run (KAFKA_PRODUCER_CLIENT=platformatic npx vitest ...)
     ...(process.env.KAFKA_PRODUCER_CLIENT ? { KAFKA_PRODUCER_CLIENT: process.env.KAFKA_PRODUCER_CLIENT } : {}),
-    // the stack the runner points at (a second stack: STACK_* ports with KAFKA_BROKERS / CLICKHOUSE_URL set)
+    // the stack the runner points at (a second stack on other ports); without these the tests used the
+    // defaults (9092 / 8123) while stack.sh, the CLI children and the outage test used the runner's ports
     ...(process.env.KAFKA_BROKERS ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS } : {}),
     ...(process.env.CLICKHOUSE_URL ? { CLICKHOUSE_URL: process.env.CLICKHOUSE_URL } : {}),
     ...env,

@@ -1,5 +1,5 @@
 // The README's start command as a user runs it: `npm start` (scripts/start.ts) as a child process, the
-// README's curl example against it, the rows in ClickHouse, then SIGTERM stops what it started.
+// README's curl example against it as soon as the banner is printed, the rows in ClickHouse, then SIGTERM stops what it started.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -31,7 +31,9 @@ describe('npm start', () => {
     child = spawn(`${repoRoot}node_modules/.bin/node`, [`${repoRoot}scripts/start.ts`], { env, cwd: repoRoot })
     child.stdout!.on('data', (d) => (output += d))
     child.stderr!.on('data', (d) => (output += d))
-    await waitFor('the gateway to listen', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 90_000, 500)
+    // the banner comes only once the gateway is ready: a request right after it is answered
+    await waitFor('the banner', async () => output.includes('pipeline running'), 90_000, 50)
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200)
     const curl = `curl -sS -H "Authorization: Bearer $KEY" -H 'content-type: application/json' --data @schemas/examples/quickstart.json http://127.0.0.1:${port}/v1/batch`
     expect(output).toContain(curl)
     // the README shows the same line for the default port
@@ -62,6 +64,6 @@ describe('npm start', () => {
     expect(output).toContain('"msg":"stopped"')
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow()
     // the stack was up before this test, so start.ts must not have stopped it
-    expect((await fetch('http://127.0.0.1:8123/ping')).status).toBe(200)
+    expect((await fetch(`${config.clickhouse.url}/ping`)).status).toBe(200)
   })
 })

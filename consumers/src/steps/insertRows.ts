@@ -19,7 +19,18 @@ export class InsertError extends Error {
 // Server error codes that mean "this data is wrong", as opposed to "the server is unwell".
 const DATA_ERROR_CODES = new Set([6, 25, 26, 27, 32, 33, 38, 41, 53, 69, 70, 72, 117, 131, 321, 376, 377])
 
-export function createClickHouseWriter(client: ClickHouseClient, fault: FaultHook = noFaults): RowWriter {
+/**
+ * On a cluster (CLICKHOUSE_CLUSTER) the tables are Distributed: insert_distributed_sync makes the insert answer
+ * only once every shard has stored its rows (one replica each; replication copies them on), so an insert that
+ * succeeded is stored and the offset commit after it means what it says. Without it the rows would wait in
+ * the node's spool directory and a commit could run ahead of them. loadtest/README.md has the measurement
+ * against per-shard inserts into the local tables.
+ */
+export function insertSettings(cluster: string | undefined): Record<string, 0 | 1> {
+  return cluster ? { wait_end_of_query: 1, insert_distributed_sync: 1 } : { wait_end_of_query: 1 }
+}
+
+export function createClickHouseWriter(client: ClickHouseClient, fault: FaultHook = noFaults, settings = insertSettings(undefined)): RowWriter {
   return {
     async insert(table, rows) {
       try {
@@ -28,7 +39,7 @@ export function createClickHouseWriter(client: ClickHouseClient, fault: FaultHoo
         // The column list is explicit so columns the rows leave out get their DEFAULT (inserted_at = now()):
         // ClickHouse 18.16 fills omitted JSONEachRow fields with zero values otherwise.
         const columns = Object.keys(rows[0] ?? {}) as [string, ...string[]]
-        const inserting = client.insert({ table, values: rows, format: 'JSONEachRow', ...(columns.length ? { columns } : {}), clickhouse_settings: { wait_end_of_query: 1 } })
+        const inserting = client.insert({ table, values: rows, format: 'JSONEachRow', ...(columns.length ? { columns } : {}), clickhouse_settings: settings })
         if (fault !== noFaults) {
           // test-only crash point: the insert is on the wire, its answer not yet read
           inserting.catch(() => {})
@@ -37,10 +48,21 @@ export function createClickHouseWriter(client: ClickHouseClient, fault: FaultHoo
         }
         await inserting
       } catch (err) {
-        throw new InsertError((err as Error).message, DATA_ERROR_CODES.has(serverErrorCode(err)))
+        throw new InsertError((err as Error).message, isBadRowsError(err))
       }
     },
   }
+}
+
+/**
+ * ClickHouse refused the rows themselves. A shard that drops its connection mid-insert surfaces as a read
+ * error too (32 "Attempt to read after eof", 33 "Cannot read all data"), but names the peer's address ("while
+ * receiving packet from 127.0.0.1:9000", "while reading from socket (127.0.0.1:9000)"): that is server
+ * trouble, retried, never dead letters.
+ */
+export function isBadRowsError(err: unknown): boolean {
+  const message = (err as Error)?.message ?? ''
+  return DATA_ERROR_CODES.has(serverErrorCode(err)) && !/while (receiving packet from|reading from socket|writing to socket) \(?[\w.[\]:-]+:\d+\)?/.test(message)
 }
 
 /**

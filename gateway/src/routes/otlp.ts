@@ -54,6 +54,12 @@ export function otlpRoute(kind: SignalKind, type: TelemetryType, deps: OtlpDeps)
       return status(c, 413, RESOURCE_EXHAUSTED, `request has ${mapped.items.length} ${type.noun}s, limit ${limits.otlpItemsPerRequest} (LIMIT_OTLP_ITEMS_PER_REQUEST)`, encoding)
     }
 
+    // valid OTLP, answered 200 as the specification says, but often a mistake (a wrapper or a body without
+    // resourceSpans/resourceMetrics/resourceLogs at its top level): make it visible
+    if (mapped.items.length === 0) {
+      metrics.otlpEmptyRequests.inc({ signal: kind })
+      log.warn('OTLP request with no items: nothing stored', { request_id: c.get('requestId'), signal: kind, encoding, hint: `an OTLP/JSON body has resource${kind === 'traces' ? 'Spans' : kind === 'metrics' ? 'Metrics' : 'Logs'} at its top level` })
+    }
     // items OTLP could not even map are refused as invalid; the others are validated like /v1/batch items
     const mappable = mapped.items.flatMap((m, index) => (m.ok ? [{ index, item: m.item }] : []))
     const validated = spans.step(
