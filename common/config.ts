@@ -50,6 +50,11 @@ const envSchema = z.object({
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
     .pipe(z.array(z.string()).min(1, 'KAFKA_BROKERS needs at least one host:port')),
   KAFKA_CLIENT_ID: z.string().default('telemetry-ingest'),
+  // Topics the pipeline creates (category, dead-letter, spans/metrics/logs); unset = follow the cluster size
+  // (the number of KAFKA_BROKERS entries): see kafkaTopicSettings below.
+  KAFKA_PARTITIONS: unsetIfEmpty(z.coerce.number().int().min(1).optional()),
+  KAFKA_REPLICATION_FACTOR: unsetIfEmpty(z.coerce.number().int().min(1).optional()),
+  KAFKA_MIN_INSYNC_REPLICAS: unsetIfEmpty(z.coerce.number().int().min(1).optional()),
   TOPIC_TEMPLATE: z
     .string()
     .default('telemetry.{category}')
@@ -113,6 +118,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.LIMIT_DECOMPRESSED_BYTES < e.LIMIT_BODY_BYTES) {
     throw new Error('invalid configuration:\n  LIMIT_DECOMPRESSED_BYTES must be >= LIMIT_BODY_BYTES')
   }
+  const topics = kafkaTopicSettings(e)
   return {
     gateway: {
       host: e.HOST,
@@ -150,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       compression: e.KAFKA_COMPRESSION,
       lingerMs: e.KAFKA_LINGER_MS,
       producerClient: e.KAFKA_PRODUCER_CLIENT,
+      topics,
     },
     clickhouse: {
       url: e.CLICKHOUSE_URL,
@@ -183,6 +190,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     selfTrace: { sampleRatio: e.SELF_TRACE_SAMPLE_RATIO, topicTemplate: e.TOPIC_TEMPLATE },
     log: { level: e.LOG_LEVEL },
   }
+}
+
+/**
+ * Partitions, replication factor and min.insync.replicas of the topics the pipeline creates. Unset, they
+ * follow the cluster size, counted as the KAFKA_BROKERS entries: one broker → 2 partitions, replication 1,
+ * min ISR 1 (as before); three or more → 6 partitions (two leaders per broker), replication 3, min ISR 2
+ * (acks=all then survives the loss of any one broker); two → 4 / 2 / 1.
+ */
+function kafkaTopicSettings(e: z.output<typeof envSchema>) {
+  const brokers = e.KAFKA_BROKERS.length
+  const replicationFactor = e.KAFKA_REPLICATION_FACTOR ?? Math.min(3, brokers)
+  const minInsyncReplicas = e.KAFKA_MIN_INSYNC_REPLICAS ?? (replicationFactor >= 3 ? 2 : 1)
+  const partitions = e.KAFKA_PARTITIONS ?? 2 * Math.min(3, brokers)
+  if (minInsyncReplicas > replicationFactor) {
+    throw new Error(`invalid configuration:\n  KAFKA_MIN_INSYNC_REPLICAS (${minInsyncReplicas}) must be <= KAFKA_REPLICATION_FACTOR (${replicationFactor}): no write could ever be acknowledged`)
+  }
+  return { partitions, replicationFactor, minInsyncReplicas }
 }
 
 export type FaultInjection = { point: 'before-insert' | 'during-insert' | 'after-insert'; nth: number }

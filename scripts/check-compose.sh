@@ -4,7 +4,9 @@
 #   2. without CLICKHOUSE_PASSWORD, it is refused (the required-variable guard works);
 #   3. the cluster variant (the file + compose/docker-compose.cluster.yml) is accepted, has 4 ClickHouse nodes
 #      and 3 Keepers, and its consumers run with CLICKHOUSE_CLUSTER; its config files (compose/cluster/*.xml)
-#      are well-formed and name exactly those hosts (scripts/check_compose_cluster.py).
+#      are well-formed and name exactly those hosts (scripts/check_compose_cluster.py);
+#   4. the Kafka cluster variant (+ compose/docker-compose.kafka-cluster.yml) is accepted and renders three
+#      Kafka nodes in one quorum, replication 3 / min ISR 2, every node a bootstrap broker.
 # Installs Debian's docker-compose (1.29) when it is missing. Runs from any cwd.
 set -euo pipefail
 
@@ -77,6 +79,32 @@ else
   cat "$OUT" "$OUT.check" 2>/dev/null | tail -n 20 | sed 's/^/     /'
 fi
 rm -f "$OUT.check"
+
+# 4. The Kafka cluster variant, merged over the base file.
+KAFKA_CLUSTER_FILE="$ROOT/compose/docker-compose.kafka-cluster.yml"
+want=(
+  "KAFKA_CONTROLLER_QUORUM_VOTERS: 1@kafka:9093,2@kafka-2:9093,3@kafka-3:9093"
+  "KAFKA_NODE_ID: '3'"
+  "KAFKA_BROKERS: kafka:9092,kafka-2:9092,kafka-3:9092"
+  "KAFKA_REPLICATION_FACTOR: '3'"
+  "KAFKA_MIN_INSYNC_REPLICAS: '2'"
+  "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '3'"
+)
+missing=()
+if CLICKHOUSE_PASSWORD=check-only dc -f "$KAFKA_CLUSTER_FILE" config >"$OUT" 2>&1; then
+  for w in "${want[@]}"; do grep -qF -- "$w" "$OUT" || missing+=("$w"); done
+else
+  missing+=("(config refused the file)")
+fi
+if [ "${#missing[@]}" -eq 0 ]; then
+  passed=$((passed + 1))
+  echo "ok   Kafka cluster variant: three nodes in one quorum, replication 3 / min ISR 2, every node a bootstrap broker"
+else
+  failed=$((failed + 1))
+  failures+=("Kafka cluster variant (docker-compose.kafka-cluster.yml)")
+  echo "FAIL Kafka cluster variant: missing ${missing[*]}"
+  tail -n 20 "$OUT" | sed 's/^/     /'
+fi
 
 if [ "$failed" -gt 0 ]; then
   printf 'check-compose: failed: %s\n' "${failures[@]}"

@@ -13,6 +13,9 @@
 # A second, separate stack (the fault-injection tests use one) can run next to it:
 #   STACK_HOME (default .local)  STACK_KAFKA_PORT (9092)  STACK_KAFKA_CONTROLLER_PORT (9093)
 #   STACK_CLICKHOUSE_HTTP_PORT (8123)  STACK_CLICKHOUSE_TCP_PORT (9000)
+# STACK_KAFKA_BROKERS=3 (default 1) runs a KRaft cluster of that many nodes instead (stack/kafka-cluster.sh):
+#   node i on STACK_KAFKA_PORT + 2*(i-1), controller STACK_KAFKA_CONTROLLER_PORT + 2*(i-1);
+#   `up|down|status kafka-2` acts on one node.
 # STACK_CLICKHOUSE_CLUSTER=2x2: a ClickHouse cluster (shards x replicas) + ZooKeeper instead of one server
 #   (scripts/stack/clickhouse-cluster.sh)
 # Kafka jars come from Maven Central via scripts/stack/kafka-pom.xml;
@@ -25,6 +28,7 @@ KAFKA_HOST=127.0.0.1
 KAFKA_PORT="${STACK_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${STACK_KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx1G -Xms256m}"
+STACK_KAFKA_BROKERS="${STACK_KAFKA_BROKERS:-1}"
 CH_HOST=127.0.0.1
 CH_HTTP_PORT="${STACK_CLICKHOUSE_HTTP_PORT:-8123}"
 CH_TCP_PORT="${STACK_CLICKHOUSE_TCP_PORT:-9000}"
@@ -361,6 +365,15 @@ kafka_reset() {
   say "kafka: deleted data, logs and config (kept jars in ${KAFKA_JARS_HOME#"$ROOT/"}/<version>/libs)"
 }
 
+kafka_logs() { say "kafka:      $KAFKA_LOGS/server.log $KAFKA_LOGS/controller.log $KAFKA_LOGS/kafka.out"; }
+
+# STACK_KAFKA_BROKERS > 1: the kafka_* functions above are replaced by the cluster's
+[[ $STACK_KAFKA_BROKERS =~ ^[1-9]$ ]] || die "STACK_KAFKA_BROKERS must be 1..9, got '$STACK_KAFKA_BROKERS'"
+if (( STACK_KAFKA_BROKERS > 1 )); then
+  # shellcheck source=stack/kafka-cluster.sh
+  source "$STACK_DIR/kafka-cluster.sh"
+fi
+
 # ---- ClickHouse --------------------------------------------------------------
 CH_SERVER_CMD=()
 ch_detect() {
@@ -556,6 +569,11 @@ main() {
     return
   fi
   [[ $# -gt 1 ]] && die "too many arguments"
+  if [[ ${1:-} == kafka-* ]]; then
+    declare -F kafka_node_cmd >/dev/null || die "'$1' is a node of a cluster: set STACK_KAFKA_BROKERS (>1)"
+    kafka_node_cmd "$cmd" "$1"
+    return
+  fi
   local s rc=0
   SERVICES=()
   case "$cmd" in
@@ -584,7 +602,7 @@ main() {
       services_from_arg "${1:-}"
       for s in "${SERVICES[@]}"; do
         case $s in
-          kafka) say "kafka:      $KAFKA_LOGS/server.log $KAFKA_LOGS/controller.log $KAFKA_LOGS/kafka.out" ;;
+          kafka) kafka_logs ;;
           clickhouse) if chc_enabled; then chc_logs; else say "clickhouse: $CH_LOGS/clickhouse-server.log $CH_LOGS/clickhouse-server.err.log $CH_LOGS/stdout.log"; fi ;;
         esac
       done

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { loadConfig } from '../common/config.ts'
 import { errorMessage } from '../common/logger.ts'
+import { stackKafkaBrokers } from './stackKafka.ts'
 import { supervise, waitUntilReady, type SupervisedPart } from './start/supervisor.ts'
 
 const root = new URL('../', import.meta.url).pathname
@@ -13,6 +14,8 @@ const stackScript = `${root}scripts/stack.sh`
 
 let config
 try {
+  // STACK_KAFKA_BROKERS=3: the gateway and consumers bootstrap from every node of the local cluster
+  process.env.KAFKA_BROKERS ||= stackKafkaBrokers().join(',')
   config = loadConfig()
 } catch (err) {
   console.error(errorMessage(err))
@@ -21,7 +24,7 @@ try {
 
 function stackStatus(): Record<string, boolean> {
   const out = spawnSync('bash', [stackScript, 'status'], { encoding: 'utf8' }).stdout ?? ''
-  return Object.fromEntries(['kafka', 'clickhouse'].map((s) => [s, new RegExp(`^${s}\\s+running`, 'm').test(out)]))
+  return Object.fromEntries(['kafka', 'clickhouse'].map((s) => [s, new RegExp(`^${s}(-1)?\\s+running`, 'm').test(out)]))
 }
 
 const wasRunning = stackStatus()

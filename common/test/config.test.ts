@@ -53,3 +53,26 @@ describe('loadConfig: Kafka producer client', () => {
     expect(() => loadConfig({ KAFKA_PRODUCER_CLIENT: value })).toThrow(/KAFKA_PRODUCER_CLIENT/)
   })
 })
+
+describe('loadConfig: topic settings follow the cluster size', () => {
+  it.each([
+    ['127.0.0.1:9092', { partitions: 2, replicationFactor: 1, minInsyncReplicas: 1 }],
+    ['a:9092,b:9094', { partitions: 4, replicationFactor: 2, minInsyncReplicas: 1 }],
+    ['a:9092,b:9094,c:9096', { partitions: 6, replicationFactor: 3, minInsyncReplicas: 2 }],
+    ['a:1,b:2,c:3,d:4,e:5', { partitions: 6, replicationFactor: 3, minInsyncReplicas: 2 }],
+  ])('KAFKA_BROKERS=%s gives %o', (brokers, expected) => {
+    expect(loadConfig({ KAFKA_BROKERS: brokers }).kafka.topics).toEqual(expected)
+  })
+
+  it('takes KAFKA_PARTITIONS, KAFKA_REPLICATION_FACTOR and KAFKA_MIN_INSYNC_REPLICAS when set (empty = unset)', () => {
+    expect(loadConfig({ KAFKA_BROKERS: 'a:1,b:2,c:3', KAFKA_PARTITIONS: '12', KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '3' }).kafka.topics).toEqual({ partitions: 12, replicationFactor: 3, minInsyncReplicas: 3 })
+    expect(loadConfig({ KAFKA_BROKERS: 'a:1,b:2,c:3', KAFKA_REPLICATION_FACTOR: '2' }).kafka.topics).toEqual({ partitions: 6, replicationFactor: 2, minInsyncReplicas: 1 })
+    expect(loadConfig({ KAFKA_PARTITIONS: '', KAFKA_REPLICATION_FACTOR: '', KAFKA_MIN_INSYNC_REPLICAS: '' }).kafka.topics).toEqual({ partitions: 2, replicationFactor: 1, minInsyncReplicas: 1 })
+  })
+
+  it('refuses a min ISR above the replication factor, and values below 1, naming the variable', () => {
+    expect(() => loadConfig({ KAFKA_REPLICATION_FACTOR: '1', KAFKA_MIN_INSYNC_REPLICAS: '2' })).toThrow(/KAFKA_MIN_INSYNC_REPLICAS \(2\) must be <= KAFKA_REPLICATION_FACTOR \(1\)/)
+    expect(() => loadConfig({ KAFKA_PARTITIONS: '0' })).toThrow(/KAFKA_PARTITIONS/)
+    expect(() => loadConfig({ KAFKA_REPLICATION_FACTOR: 'three' })).toThrow(/KAFKA_REPLICATION_FACTOR/)
+  })
+})

@@ -5,7 +5,8 @@ import type { Config } from '../../common/config.ts'
 import { createClickHouse } from '../../common/clickhouse.ts'
 import { errorMessage, type Logger } from '../../common/logger.ts'
 import { migrate } from '../../schemas/clickhouse/migrate.ts'
-import { createKafkaDeadLetterSink } from './deadLetter.ts'
+import { createKafkaDeadLetterSink, type DeadLetterSink } from './deadLetter.ts'
+import { createTopicAdmin } from '../../common/kafkaTopics.ts'
 import { createKafka, startKafkaSource } from './kafkaSource.ts'
 import { faultHook } from './faultInjection.ts'
 import { createBatchLoader } from './loader.ts'
@@ -32,12 +33,23 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
   await kafkaProducer.connect()
   const fault = faultHook(config.consumer.faultInjection, log.warn)
   const writer = createClickHouseWriter(clickhouse, fault, insertSettings(config.clickhouse.cluster))
-  const deadLetters = createKafkaDeadLetterSink(kafkaProducer, config.consumer.deadLetterTopic)
+  // the dead-letter and spans topics are created with the configured settings before their first write
+  const topicAdmin = createTopicAdmin(config.kafka, log)
+  const dlqSink = createKafkaDeadLetterSink(kafkaProducer, config.consumer.deadLetterTopic)
+  const deadLetters: DeadLetterSink = {
+    async send(items) {
+      if (items.length > 0) await topicAdmin.ensure(config.consumer.deadLetterTopic)
+      await dlqSink.send(items)
+    },
+  }
   // the consumer's own spans go straight to the spans topic through its producer (acks=-1)
   const selfTracer = createSelfTracer({
     config: config.selfTrace,
     service: 'telemetry-consumer',
-    send: async (topic, messages) => void (await kafkaProducer.send({ topic, acks: -1, messages })),
+    send: async (topic, messages) => {
+      await topicAdmin.ensure(topic)
+      await kafkaProducer.send({ topic, acks: -1, messages })
+    },
     onError: log.warn,
   })
 
@@ -51,6 +63,7 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
       await source.stop()
       await selfTracer.close()
       await kafkaProducer.disconnect()
+      await topicAdmin.close()
       await clickhouse.close()
     },
   }

@@ -188,7 +188,10 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
   }
 }
 
-const MEMBERSHIP_ERRORS = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID'])
+// NOT_COORDINATOR_FOR_GROUP too (protocol error 16, as kafkajs names it): the group's coordinator moved to
+// another broker (its broker stopped); kafkajs looks the new one up only when its runner re-joins, and the
+// runner waits for this batch, so retrying the commit against the old coordinator would never end.
+const MEMBERSHIP_ERRORS = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID', 'NOT_COORDINATOR_FOR_GROUP'])
 
 /** A kafkajs error (or one it wraps) saying this member's view of the group is out of date. */
 export function isMembershipError(err: unknown): boolean {

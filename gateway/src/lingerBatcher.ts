@@ -1,8 +1,11 @@
 // Micro-batching across requests, shared by both Kafka producers (neither kafkajs nor @platformatic/kafka has
 // a linger of its own for promise sends): requests arriving within KAFKA_LINGER_MS share one produce call, so
 // the broker round trip, the record-batch framing and the compression call are paid per batch, not per
-// upload. Each request still resolves only when its own messages are acknowledged (acks=-1); a failed batch
-// fails every request in it (each answers 503).
+// upload. Each request still resolves only when its own messages are acknowledged (acks=-1). A failed batch of
+// several requests is sent again one request at a time, so one partition that cannot be written (its leader
+// just died, NOT_ENOUGH_REPLICAS) fails only the requests writing to it, not every request that shared its
+// batch; the produce timeout still bounds the whole. (Messages the failed batch did write are then in Kafka
+// twice, with the same backend_id: the ReplacingMergeTree counts them once.)
 import type { OutgoingMessage } from './eventProducer.ts'
 
 export type TopicMessages = { topic: string; messages: OutgoingMessage[] }
@@ -40,7 +43,10 @@ export function createLingerBatcher(lingerMs: number, sendBatch: (topicMessages:
       .then(() => sendBatch(topicMessages))
       .then(
         () => batch.forEach((w) => w.resolve()),
-        (err) => batch.forEach((w) => w.reject(err)),
+        async (err) => {
+          if (batch.length === 1) return batch[0]!.reject(err)
+          await Promise.all(batch.map((w) => sendBatch([{ topic: w.topic, messages: w.messages }]).then(w.resolve, w.reject)))
+        },
       )
     sending.add(sent)
     void sent.finally(() => sending.delete(sent))

@@ -8,6 +8,8 @@ import { createApp } from './app.ts'
 import { openWriteKeyStore } from './auth/writeKeys.ts'
 import { createKafkaEventProducer } from './kafkajsEventProducer.ts'
 import { createPlatformaticEventProducer } from './platformaticEventProducer.ts'
+import { withTopicAdmin } from './topicAwareProducer.ts'
+import { createTopicAdmin } from '../../common/kafkaTopics.ts'
 import { createGeoLookup } from './geo.ts'
 import { createGatewayMetrics } from './metrics.ts'
 import { refusalResponse, type Refusal } from './refusals.ts'
@@ -32,7 +34,9 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
   }
   // KAFKA_PRODUCER_CLIENT picks the library behind the one EventProducer interface
   const createProducer = config.kafka.producerClient === 'platformatic' ? createPlatformaticEventProducer : createKafkaEventProducer
-  const producer = createProducer(config.kafka, log, config.gateway.produceTimeoutMs)
+  // topics are created with KAFKA_PARTITIONS / _REPLICATION_FACTOR / _MIN_INSYNC_REPLICAS before their first write
+  const topicAdmin = createTopicAdmin(config.kafka, log, config.gateway.produceTimeoutMs)
+  const producer = withTopicAdmin(createProducer(config.kafka, log, config.gateway.produceTimeoutMs), topicAdmin, log, config.gateway.produceTimeoutMs)
   // the gateway's own spans go straight to the spans topic through its producer (acks=-1), never over HTTP
   const selfTracer = createSelfTracer({ config: config.selfTrace, service: 'telemetry-gateway', send: (topic, messages) => producer.send(topic, messages), onError: log.warn })
   let draining = false

@@ -17,10 +17,32 @@ describe('createLingerBatcher', () => {
     ])
   })
 
-  it('rejects every upload of a failed batch with its error', async () => {
-    const b = createLingerBatcher(5, () => Promise.reject(new Error('broker down')))
+  it('rejects every upload of a failed batch with its error when each also fails alone', async () => {
+    let calls = 0
+    const b = createLingerBatcher(5, () => (calls++, Promise.reject(new Error('broker down'))))
     const results = await Promise.allSettled([b.send('a', msgs(1, 'x')), b.send('a', msgs(1, 'y'))])
     expect(results.map((r) => r.status === 'rejected' && (r.reason as Error).message)).toEqual(['broker down', 'broker down'])
+    expect(calls).toBe(3) // the batch, then each upload on its own
+  })
+
+  it('after a failed batch, sends each upload alone: only the uploads whose own write fails are rejected', async () => {
+    // a batch fails when it holds a message for the partition whose leader is gone ('dead')
+    const sent: string[][] = []
+    const b = createLingerBatcher(5, async (t) => {
+      const keys = t.flatMap((x) => x.messages.map((m) => m.key))
+      sent.push(keys)
+      if (keys.some((k) => k.startsWith('dead'))) throw new Error('NOT_LEADER_OR_FOLLOWER')
+    })
+    const results = await Promise.allSettled([b.send('a', msgs(1, 'ok')), b.send('a', msgs(1, 'dead')), b.send('b', msgs(2, 'fine'))])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect(sent).toEqual([['ok0', 'dead0', 'fine0', 'fine1'], ['ok0'], ['dead0'], ['fine0', 'fine1']])
+  })
+
+  it('does not send a failed single-upload batch again', async () => {
+    let calls = 0
+    const b = createLingerBatcher(5, () => (calls++, Promise.reject(new Error('broker down'))))
+    await expect(b.send('a', msgs(1, 'x'))).rejects.toThrow('broker down')
+    expect(calls).toBe(1)
   })
 
   it('sends at once, without waiting for the linger time, when enough messages wait', async () => {

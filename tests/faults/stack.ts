@@ -15,9 +15,14 @@ export const faultStack = {
   clickhouseTcpPort: Number(process.env.FAULTS_CLICKHOUSE_TCP_PORT ?? 29000),
 }
 
-export async function stack(...args: string[]): Promise<string> {
+export function stack(...args: string[]): Promise<string> {
+  return runStack({}, args)
+}
+
+async function runStack(extra: Record<string, string>, args: string[]): Promise<string> {
   const env = {
     ...process.env,
+    ...extra,
     STACK_HOME: faultStack.home,
     STACK_KAFKA_PORT: String(faultStack.kafkaPort),
     STACK_KAFKA_CONTROLLER_PORT: String(faultStack.kafkaControllerPort),
@@ -32,3 +37,18 @@ export function kafkaPid(): number {
   return Number(readFileSync(`${faultStack.home}/kafka/kafka.pid`, 'utf8').trim())
 }
 
+
+/**
+ * The fault suite's three-node cluster (STACK_KAFKA_BROKERS=3), in place of its single broker while the
+ * cluster scenarios run: node i on FAULTS_KAFKA_PORT + 2*(i-1), controller FAULTS_KAFKA_CONTROLLER_PORT + 2*(i-1).
+ */
+export const clusterNodes = 3
+export const clusterBrokers = Array.from({ length: clusterNodes }, (_, i) => `127.0.0.1:${faultStack.kafkaPort + 2 * i}`)
+
+export function clusterStack(...args: string[]): Promise<string> {
+  return runStack({ STACK_KAFKA_BROKERS: String(clusterNodes) }, args)
+}
+
+export function nodePid(node: number): number {
+  return Number(readFileSync(`${faultStack.home}/kafka/node-${node}/kafka.pid`, 'utf8').trim())
+}
