@@ -13,6 +13,8 @@ import { createClickHouseWriter } from './steps/insertRows.ts'
 import { routeForTopic } from './steps/mapTelemetryRows.ts'
 import { createSelfTracer, nowNs } from '../../common/selfTrace.ts'
 import { recordLoadSpans } from './traceLoad.ts'
+import { createConsumerMetrics, timedWriter } from './metrics.ts'
+import { createSelfMetrics } from '../../common/selfMetrics.ts'
 
 export type RunningConsumer = { stop: () => Promise<void> }
 
@@ -41,6 +43,15 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
     send: async (topic, messages) => void (await dlqProducer.send({ topic, acks: -1, messages })),
     onError: log.warn,
   })
+  // and its own metrics (rows loaded, dead letters, inserts, lag, runtime) to the metrics topic
+  const metrics = createConsumerMetrics()
+  const selfMetrics = createSelfMetrics({
+    config: config.selfMetrics,
+    service: 'telemetry-consumer',
+    registry: metrics.registry,
+    send: async (topic, messages) => void (await dlqProducer.send({ topic, acks: -1, messages })),
+    onError: log.warn,
+  })
 
   // per partition: when its previous batch finished, to log how long the next one waited for its fetch
   const lastLoadEnd = new Map<string, number>()
@@ -53,8 +64,9 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
       const startNs = nowNs()
       const partitionKey = `${batch.messages[0]!.topic}/${batch.messages[0]!.partition}`
       const waitedMs = lastLoadEnd.has(partitionKey) ? Number(startNs / 1_000_000n) - lastLoadEnd.get(partitionKey)! : null
+      const timed = timedWriter(writer)
       const result = await loadBatch(batch.messages, {
-        writer,
+        writer: timed.writer,
         deadLetters,
         table: route.table,
         mapRow: route.mapRow,
@@ -69,6 +81,7 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
       lastLoadEnd.set(partitionKey, Number(endNs / 1_000_000n))
       if (result.status === 'committed') {
         recordLoadSpans(selfTracer, batch.messages, { table: route.table, startNs, endNs, inserted: result.inserted, deadLettered: result.deadLettered })
+        metrics.recordBatch({ table: route.table, messages: batch.messages, ...result, insertSeconds: timed.seconds(), highWatermark: batch.highWatermark })
         const m = batch.messages[0]!
         log.debug('batch loaded', {
           topic: m.topic,
@@ -92,6 +105,7 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
     async stop() {
       await source.stop()
       await selfTracer.close()
+      await selfMetrics.close()
       await dlqProducer.disconnect()
       await clickhouse.close()
     },

@@ -15,6 +15,8 @@ export type PartitionBatch = {
   stillOwned: () => boolean
   heartbeat: () => Promise<void>
   commit: (nextOffset: string) => Promise<void>
+  /** the partition's log end offset when the batch was fetched (for the consumer lag metric) */
+  highWatermark?: string
 }
 
 export type BatchHandler = (batch: PartitionBatch) => Promise<'committed' | 'abandoned'>
@@ -90,6 +92,7 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
     if (stopping || draining || !isRunning() || isStale() || batch.messages.length === 0) return
     const loadGeneration = generation
     const done = loadInChunks(c, batch.messages, topic, partition, {
+      highWatermark: batch.highWatermark,
       heartbeat,
       stillOwned: () => isRunning() && !stopping && loadGeneration === generation,
     })
@@ -102,7 +105,7 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
     fetched: EachBatchPayload['batch']['messages'],
     topic: string,
     partition: number,
-    owner: { heartbeat: () => Promise<void>; stillOwned: () => boolean },
+    owner: { heartbeat: () => Promise<void>; stillOwned: () => boolean; highWatermark: string },
   ): Promise<'committed' | 'abandoned'> {
     try {
       for (let start = 0; start < fetched.length; start += config.batchMaxRows) {
@@ -131,6 +134,7 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
           stillOwned: () => owner.stillOwned() && !lostMembership,
           heartbeat: () => watch(owner.heartbeat),
           commit: (nextOffset) => watch(() => c.commitOffsets([{ topic, partition, offset: nextOffset }])),
+          highWatermark: owner.highWatermark,
         })
         if (result === 'abandoned') return 'abandoned'
         await owner.heartbeat().catch(() => {})
