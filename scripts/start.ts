@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { loadConfig } from '../common/config.ts'
 import { errorMessage } from '../common/logger.ts'
+import { stackReaderEnv } from '../console/src/stackCredentials.ts'
 
 const root = new URL('../', import.meta.url).pathname
 const stackScript = `${root}scripts/stack.sh`
@@ -30,7 +31,8 @@ if (up.status !== 0) {
 
 // Auth is on: without DEV_WRITE_KEY, a dev key valid for every app is made for this run and printed below.
 const devKey = config.auth.devKey ?? `dev_${randomBytes(24).toString('base64url')}`
-const childEnv = { ...process.env, DEV_WRITE_KEY: devKey }
+// the console reads as the stack's read-only ClickHouse user
+const childEnv = { ...process.env, DEV_WRITE_KEY: devKey, ...stackReaderEnv(process.env.STACK_HOME ?? `${root}.local`) }
 
 const children: ChildProcess[] = []
 let stopping = false
@@ -71,6 +73,7 @@ process.on('SIGTERM', () => void stopAll(0))
 
 run('consumers', 'consumers/src/main.ts')
 run('gateway', 'gateway/src/main.ts')
+run('console', 'console/src/main.ts')
 
 const port = config.gateway.port
 console.log(`
@@ -80,4 +83,5 @@ pipeline running — gateway on http://127.0.0.1:${port}  (Ctrl-C stops it)
   send events:  curl -sS -H "Authorization: Bearer $KEY" -H 'content-type: application/json' --data @schemas/examples/quickstart.json http://127.0.0.1:${port}/v1/batch
   see them:     npm run query -- app_events app_id=quickstart from=2026-11-25T00:00:00Z to=2026-11-26T00:00:00Z
   health:       http://127.0.0.1:${port}/healthz  /readyz  /metrics
+  console:      http://${config.console.host}:${config.console.port}  (the pipeline's own traffic shows within a minute)
 `)

@@ -42,6 +42,9 @@ export function integrationConfig(id: string, env: Record<string, string> = {}):
     LOG_LEVEL: 'warn',
     // the gateway's producer library can be chosen for a whole run (KAFKA_PRODUCER_CLIENT=platformatic npx vitest ...)
     ...(process.env.KAFKA_PRODUCER_CLIENT ? { KAFKA_PRODUCER_CLIENT: process.env.KAFKA_PRODUCER_CLIENT } : {}),
+    // the stack of this checkout (scripts/stack.sh with STACK_* ports), not always the default ports
+    ...(process.env.KAFKA_BROKERS ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS } : {}),
+    ...(process.env.CLICKHOUSE_URL ? { CLICKHOUSE_URL: process.env.CLICKHOUSE_URL } : {}),
     ...env,
   })
 }
