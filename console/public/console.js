@@ -88,10 +88,17 @@ function renderTotals(body, result, view) {
   renderTable(body, { columns: [...view.group, view.sum].map((name) => ({ name })), rows }, {})
 }
 
+// A time with no row is a gap in the line, not a straight line across it: one empty x after each jump.
+function withGaps(xs) {
+  const step = xs.slice(1).reduce((m, x, i) => Math.min(m, x - xs[i]), Infinity)
+  if (!Number.isFinite(step)) return xs
+  return xs.flatMap((x, i) => (i > 0 && x - xs[i - 1] > step * 1.5 ? [xs[i - 1] + step, x] : [x]))
+}
+
 function renderChart(panel, body, result, view) {
   const rows = objects(result)
   if (rows.length === 0) return body.replaceChildren(el('p', { class: 'empty' }, 'no data in this range'))
-  const xs = [...new Set(rows.map((r) => toSeconds(r[view.x])))].sort((a, b) => a - b)
+  const xs = withGaps([...new Set(rows.map((r) => toSeconds(r[view.x])))].sort((a, b) => a - b))
   const seriesNames = [...new Set(rows.map((r) => (view.series ? String(r[view.series]) : view.y)))].sort()
   const index = new Map(xs.map((x, i) => [x, i]))
   const data = seriesNames.map(() => xs.map(() => null))

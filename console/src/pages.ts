@@ -101,7 +101,7 @@ export const pages: Page[] = [
     intro: 'One app\'s events with their properties, filterable by name and country.',
     filters: [
       { name: 'app_id', label: 'app', placeholder: 'app id' },
-      { name: 'name', label: 'event name', placeholder: '* (all)' },
+      { name: 'event_name', label: 'event name', placeholder: '* (all)' },
       { name: 'country', label: 'country', placeholder: '* (all)' },
     ],
     panels: [

@@ -1,6 +1,6 @@
--- One app's events in a time window, newest first; name and country (* = any) filter them.
+-- One app's events in a time window, newest first; event_name and country (* = any) filter them.
 -- @param app_id String
--- @param name String *
+-- @param event_name String *
 -- @param country String *
 -- @param from DateTime -1h
 -- @param to DateTime now
@@ -15,7 +15,7 @@ SELECT
     city,
     properties
 FROM events FINAL
-WHERE app_id = {app_id:String} AND ({name:String} = '*' OR name = {name:String}) AND ({country:String} = '*' OR country = {country:String})
+WHERE app_id = {app_id:String} AND ({event_name:String} = '*' OR name = {event_name:String}) AND ({country:String} = '*' OR country = {country:String})
     AND timestamp >= {from:DateTime} AND timestamp < {to:DateTime}
 ORDER BY timestamp DESC, backend_id
 LIMIT {limit:UInt32}
