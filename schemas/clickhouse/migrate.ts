@@ -6,13 +6,16 @@ import type { ClickHouseConfig } from '../../common/config.ts'
 import { createClickHouse } from '../../common/clickhouse.ts'
 
 export const ddlDir = import.meta.dirname
+/** DDL only a current engine runs (views in the OpenTelemetry exporter's schema); applied from version 24 on. */
+export const currentEngineDdlDir = join(ddlDir, 'current')
+const CURRENT_ENGINE_MAJOR = 24
 
-export function ddlStatements(): { file: string; sql: string }[] {
-  return readdirSync(ddlDir)
+export function ddlStatements(dir: string = ddlDir): { file: string; sql: string }[] {
+  return readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
     .sort()
     .flatMap((file) =>
-      readFileSync(join(ddlDir, file), 'utf8')
+      readFileSync(join(dir, file), 'utf8')
         .split(/;\s*(?:\n|$)/)
         .map((s) => stripComments(s).trim())
         .filter(Boolean)
@@ -38,7 +41,10 @@ export async function migrate(config: ClickHouseConfig): Promise<string[]> {
   const db = createClickHouse(config)
   const applied: string[] = []
   try {
-    for (const { file, sql } of ddlStatements()) {
+    const rs = await db.query({ query: 'SELECT version() AS version', format: 'JSONEachRow' })
+    const major = Number(((await rs.json()) as Array<{ version: string }>)[0]?.version.split('.')[0])
+    const statements = [...ddlStatements(), ...(major >= CURRENT_ENGINE_MAJOR ? ddlStatements(currentEngineDdlDir) : [])]
+    for (const { file, sql } of statements) {
       await db.command({ query: sql })
       applied.push(file)
     }
