@@ -224,6 +224,7 @@ def run(c: Checks, sess) -> None:
 
     # ---- OpenTelemetry exporter views (schemas/clickhouse/current/, current engines only) -------------------
     check_otel_views(c, q, q_json)
+    check_grafana_panels(c, q_json)
 
     # ---- shipped queries ---------------------------------------------------------------------------------
     query_files = sorted(p for p in QUERY_DIR.iterdir() if p.name.endswith(".sql"))
@@ -302,6 +303,32 @@ def check_otel_views(c: Checks, q, q_json) -> None:
     n_otel = int(q_json("SELECT count() AS n FROM otel_logs")[0]["n"])
     with_trace = q_json(f"SELECT Body AS body, SeverityNumber AS sev FROM otel_logs WHERE TraceId = '{trace}'")
     c.check(n_logs > 0 and n_otel == n_logs and len(with_trace) > 0, f"otel_logs shows the {n_logs} log records once each ({len(with_trace)} of the trace)", f"otel_logs {n_otel}, logs {n_logs}")
+
+
+GRAFANA_DASHBOARD = ROOT / "compose" / "grafana" / "dashboards" / "telemetry.json"
+# What Grafana's ClickHouse data source puts in place of its macros and the dashboard's variables
+GRAFANA_SUBSTITUTIONS = {
+    "$__fromTime": "toDateTime('2025-01-01 00:00:00')",
+    "$__toTime": "toDateTime('2027-01-01 00:00:00')",
+    "${service:sqlstring}": "'*'",
+    "${app_id:sqlstring}": "'shop-web'",
+}
+
+
+def check_grafana_panels(c: Checks, q_json) -> None:
+    """Every panel of the provisioned Grafana dashboard runs on the current engine (macros and variables substituted)."""
+    panels = [p for p in json.loads(GRAFANA_DASHBOARD.read_text(encoding="utf8"))["panels"] if p["type"] != "row"]
+    for p in panels:
+        for t in p["targets"]:
+            sql = t["rawSql"]
+            for macro, value in GRAFANA_SUBSTITUTIONS.items():
+                sql = sql.replace(macro, value)
+            try:
+                rows = q_json(sql)
+                left = re.findall(r"\$\{?\w+", sql)
+                c.check(not left, f"grafana panel {p['title']!r} runs ({len(rows)} rows)", f"unsubstituted {left}")
+            except Exception as err:
+                c.fail(f"grafana panel {p['title']!r} runs", f"{str(err).strip()[:400]}\n--- SQL:\n{sql}")
 
 
 def numeric(v):
