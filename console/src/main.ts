@@ -27,7 +27,11 @@ export async function startConsole(config: Config, log: Logger): Promise<Running
     url,
     port,
     async stop() {
-      await new Promise<void>((r) => server.close(() => r()))
+      // browsers keep connections open (keep-alive, auto-refresh): close them so a stop does not wait on them
+      const closed = new Promise<void>((r) => server.close(() => r()))
+      server.closeIdleConnections()
+      await Promise.race([closed, new Promise<void>((r) => setTimeout(r, 2_000).unref())])
+      server.closeAllConnections()
       await client.close()
     },
   }
