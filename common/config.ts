@@ -94,6 +94,13 @@ const envSchema = z.object({
 
   // Share of uploads the pipeline traces itself (0 = off, 1 = all); a caller's sampled traceparent is honoured.
   SELF_TRACE_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(0),
+  // How often gateway and consumers write their own metrics to the metrics topic (0 = off).
+  SELF_METRICS_INTERVAL_MS: int(15_000, 0),
+
+  // The web console (npm run console): address, and the token required when it is not bound to loopback.
+  CONSOLE_HOST: z.string().default('127.0.0.1'),
+  CONSOLE_PORT: int(8088, 0),
+  CONSOLE_TOKEN: unsetIfEmpty(z.string().min(16, 'CONSOLE_TOKEN must be at least 16 characters').optional()),
 
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   // Test-only (tests/faults): the consumer SIGKILLs itself at a crash point of its n-th batch.
@@ -188,6 +195,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       faultInjection: parseFaultInjection(e.FAULT_INJECT),
     },
     selfTrace: { sampleRatio: e.SELF_TRACE_SAMPLE_RATIO, topicTemplate: e.TOPIC_TEMPLATE },
+    selfMetrics: { intervalMs: e.SELF_METRICS_INTERVAL_MS, topicTemplate: e.TOPIC_TEMPLATE },
+    console: { host: e.CONSOLE_HOST, port: e.CONSOLE_PORT, token: e.CONSOLE_TOKEN },
     log: { level: e.LOG_LEVEL },
   }
 }

@@ -40,7 +40,7 @@ failed=0
 failures=()
 
 # 1. Valid with a dummy password (exported only for this command).
-if CLICKHOUSE_PASSWORD=check-only dc config -q >"$OUT" 2>&1; then
+if CLICKHOUSE_PASSWORD=check-only GRAFANA_ADMIN_PASSWORD=check-only dc config -q >"$OUT" 2>&1; then
   passed=$((passed + 1))
   echo "ok   config -q accepts the file with CLICKHOUSE_PASSWORD set"
 else
@@ -51,7 +51,7 @@ else
 fi
 
 # 2. Refused without a password, and for that reason.
-if env -u CLICKHOUSE_PASSWORD \
+if env -u CLICKHOUSE_PASSWORD GRAFANA_ADMIN_PASSWORD=check-only \
     docker-compose --env-file "$EMPTY_ENV" -f "$COMPOSE_FILE" config -q >"$OUT" 2>&1; then
   failed=$((failed + 1))
   failures+=("config without CLICKHOUSE_PASSWORD was accepted")
@@ -104,6 +104,34 @@ else
   failures+=("Kafka cluster variant (docker-compose.kafka-cluster.yml)")
   echo "FAIL Kafka cluster variant: missing ${missing[*]}"
   tail -n 20 "$OUT" | sed 's/^/     /'
+fi
+
+# 5. Grafana: the provisioned dashboard is JSON whose panels use the provisioned data source, and every
+#    mounted provisioning path exists (the dashboard's SQL itself runs in scripts/check_chdb.py).
+if python3 - "$ROOT/compose/grafana" >"$OUT" 2>&1 <<'PY'
+import json, re, sys
+from pathlib import Path
+g = Path(sys.argv[1])
+uid = re.search(r"uid:\s*(\S+)", (g / "provisioning/datasources/clickhouse.yml").read_text()).group(1)
+assert (g / "provisioning/dashboards/telemetry.yml").is_file(), "dashboard provider missing"
+d = json.loads((g / "dashboards/telemetry.json").read_text())
+panels = [p for p in d["panels"] if p["type"] != "row"]
+assert panels, "no panels"
+ids = [p["id"] for p in d["panels"]]
+assert len(ids) == len(set(ids)), "panel ids repeat"
+for p in panels:
+    assert p["datasource"]["uid"] == uid, f"{p['title']}: data source {p['datasource']} is not the provisioned {uid}"
+    assert p["targets"] and all(t["rawSql"].strip() for t in p["targets"]), f"{p['title']}: no SQL"
+print(f"{len(panels)} panels on data source {uid}")
+PY
+then
+  passed=$((passed + 1))
+  echo "ok   grafana dashboard JSON: $(cat "$OUT")"
+else
+  failed=$((failed + 1))
+  failures+=("grafana dashboard JSON")
+  echo "FAIL grafana dashboard JSON:"
+  sed 's/^/     /' "$OUT"
 fi
 
 if [ "$failed" -gt 0 ]; then

@@ -233,6 +233,10 @@ def run_checks(c: Checks, sess, q) -> None:
         c.fail("insert sample rows twice", str(err).strip())
         return
 
+    # ---- OpenTelemetry exporter views (schemas/clickhouse/current/, current engines only) -------------------
+    check_otel_views(c, q, q_json)
+    check_grafana_panels(c, q_json)
+
     # ---- shipped queries ---------------------------------------------------------------------------------
     query_files = sorted(p for p in QUERY_DIR.iterdir() if p.name.endswith(".sql"))
     c.check(bool(query_files), f"shipped queries found in {QUERY_DIR.relative_to(ROOT)} ({len(query_files)})", "none")
@@ -305,6 +309,71 @@ def check_cluster_ddl(c: Checks, q) -> None:
 
 def sql_string(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+# The OpenTelemetry Collector ClickHouse exporter's columns, in its order (what Grafana and HyperDX read).
+OTEL_COLUMNS = {
+    "otel_traces": ["Timestamp", "TraceId", "SpanId", "ParentSpanId", "TraceState", "SpanName", "SpanKind", "ServiceName", "ResourceAttributes", "ScopeName", "ScopeVersion", "SpanAttributes", "Duration", "StatusCode", "StatusMessage", "Events.Timestamp", "Events.Name", "Events.Attributes", "Links.TraceId", "Links.SpanId", "Links.TraceState", "Links.Attributes"],
+    "otel_logs": ["Timestamp", "TimestampTime", "TraceId", "SpanId", "TraceFlags", "SeverityText", "SeverityNumber", "ServiceName", "Body", "ResourceSchemaUrl", "ResourceAttributes", "ScopeSchemaUrl", "ScopeName", "ScopeVersion", "ScopeAttributes", "LogAttributes", "EventName"],
+}
+
+
+def check_otel_views(c: Checks, q, q_json) -> None:
+    """The views apply (twice: CREATE OR REPLACE), have the exporter's columns, and show the sample spans and logs once each."""
+    current = DDL_DIR / "current"
+    statements = []
+    for path in sorted(p for p in current.iterdir() if p.name.endswith(".sql")):
+        for chunk in re.split(r";\s*(?:\n|\Z)", path.read_text(encoding="utf8")):
+            sql = "\n".join(line for line in chunk.split("\n") if not line.strip().startswith("--")).strip()
+            if sql:
+                statements.append((path.name, sql))
+    for attempt in ("apply", "re-apply"):
+        for file, sql in statements:
+            try:
+                q(sql)
+                c.ok(f"current-engine DDL {attempt} {file} ({first_line(sql)[:50]})")
+            except Exception as err:
+                c.fail(f"current-engine DDL {attempt} {file}", str(err).strip())
+                return
+    for view, columns in OTEL_COLUMNS.items():
+        names = [r["name"] for r in q_json(f"DESCRIBE TABLE {view}")]
+        c.check(names == columns, f"{view} has the OpenTelemetry exporter's columns ({len(columns)})", f"got {names}")
+    trace = PARAM_VALUES["trace_id"]
+    ours = q_json(f"SELECT span_id AS id, parent_span_id AS parent, toString(duration_ns) AS d, name FROM spans FINAL WHERE trace_id = '{trace}' ORDER BY id")
+    theirs = q_json(f"SELECT SpanId AS id, ParentSpanId AS parent, toString(Duration) AS d, SpanName AS name FROM otel_traces WHERE TraceId = '{trace}' ORDER BY id")
+    c.check(bool(ours) and ours == theirs, f"otel_traces shows the trace's {len(ours)} spans once each, with parents and durations", f"got {theirs}, expected {ours}")
+    attrs = q_json("SELECT SpanAttributes['http.route'] AS route, SpanKind AS kind, StatusCode AS status FROM otel_traces WHERE ParentSpanId = '' AND TraceId = '" + trace + "'")
+    c.check(attrs == [{"route": "/cart", "kind": "Server", "status": "Ok"}], "otel_traces maps attributes, kind and status as the exporter writes them", f"got {attrs}")
+    n_logs = int(q_json("SELECT count() AS n FROM logs FINAL")[0]["n"])
+    n_otel = int(q_json("SELECT count() AS n FROM otel_logs")[0]["n"])
+    with_trace = q_json(f"SELECT Body AS body, SeverityNumber AS sev FROM otel_logs WHERE TraceId = '{trace}'")
+    c.check(n_logs > 0 and n_otel == n_logs and len(with_trace) > 0, f"otel_logs shows the {n_logs} log records once each ({len(with_trace)} of the trace)", f"otel_logs {n_otel}, logs {n_logs}")
+
+
+GRAFANA_DASHBOARD = ROOT / "compose" / "grafana" / "dashboards" / "telemetry.json"
+# What Grafana's ClickHouse data source puts in place of its macros and the dashboard's variables
+GRAFANA_SUBSTITUTIONS = {
+    "$__fromTime": "toDateTime('2025-01-01 00:00:00')",
+    "$__toTime": "toDateTime('2027-01-01 00:00:00')",
+    "${service:sqlstring}": "'*'",
+    "${app_id:sqlstring}": "'shop-web'",
+}
+
+
+def check_grafana_panels(c: Checks, q_json) -> None:
+    """Every panel of the provisioned Grafana dashboard runs on the current engine (macros and variables substituted)."""
+    panels = [p for p in json.loads(GRAFANA_DASHBOARD.read_text(encoding="utf8"))["panels"] if p["type"] != "row"]
+    for p in panels:
+        for t in p["targets"]:
+            sql = t["rawSql"]
+            for macro, value in GRAFANA_SUBSTITUTIONS.items():
+                sql = sql.replace(macro, value)
+            try:
+                rows = q_json(sql)
+                left = re.findall(r"\$\{?\w+", sql)
+                c.check(not left, f"grafana panel {p['title']!r} runs ({len(rows)} rows)", f"unsubstituted {left}")
+            except Exception as err:
+                c.fail(f"grafana panel {p['title']!r} runs", f"{str(err).strip()[:400]}\n--- SQL:\n{sql}")
 
 
 def numeric(v):

@@ -8,6 +8,7 @@ import { loadConfig } from '../common/config.ts'
 import { errorMessage } from '../common/logger.ts'
 import { stackKafkaBrokers } from './stackKafka.ts'
 import { supervise, waitUntilReady, type SupervisedPart } from './start/supervisor.ts'
+import { stackReaderEnv } from '../console/src/stackCredentials.ts'
 
 const root = new URL('../', import.meta.url).pathname
 const stackScript = `${root}scripts/stack.sh`
@@ -36,11 +37,13 @@ if (up.status !== 0) {
 
 // Auth is on: without DEV_WRITE_KEY, a dev key valid for every app is made for this run and printed below.
 const devKey = config.auth.devKey ?? `dev_${randomBytes(24).toString('base64url')}`
-const childEnv = { ...process.env, DEV_WRITE_KEY: devKey }
+// the console reads as the stack's read-only ClickHouse user
+const childEnv = { ...process.env, DEV_WRITE_KEY: devKey, ...stackReaderEnv(process.env.STACK_HOME ?? `${root}.local`) }
 const port = config.gateway.port
 const gatewayUrl = `http://127.0.0.1:${port}`
+const consoleUrl = `http://${config.console.host}:${config.console.port}`
 
-// The supervised parts, started in this order; another part (a console) is one more entry here.
+// The supervised parts, started in this order; a new part is one more entry here.
 const parts: SupervisedPart[] = [
   { name: 'consumers', entry: 'consumers/src/main.ts' },
   {
@@ -55,6 +58,12 @@ const parts: SupervisedPart[] = [
       `  see them:     npm run query -- app_events app_id=quickstart`,
       `  health:       ${gatewayUrl}/healthz  /readyz  /metrics`,
     ],
+  },
+  {
+    name: 'console',
+    entry: 'console/src/main.ts',
+    ready: async () => (await fetch(`${consoleUrl}/healthz`, { signal: AbortSignal.timeout(2000) })).status === 200,
+    banner: [`console:      ${consoleUrl}  (the pipeline's own traffic shows within a minute)`],
   },
 ]
 

@@ -12,6 +12,8 @@ import { faultHook } from './faultInjection.ts'
 import { createBatchLoader } from './loader.ts'
 import { createClickHouseWriter, insertSettings } from './steps/insertRows.ts'
 import { createSelfTracer } from '../../common/selfTrace.ts'
+import { createConsumerMetrics } from './metrics.ts'
+import { createSelfMetrics } from '../../common/selfMetrics.ts'
 
 export type RunningConsumer = { stop: () => Promise<void> }
 
@@ -52,8 +54,20 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
     },
     onError: log.warn,
   })
+  // and its own metrics (rows loaded, dead letters, inserts, lag, runtime) to the metrics topic
+  const metrics = createConsumerMetrics()
+  const selfMetrics = createSelfMetrics({
+    config: config.selfMetrics,
+    service: 'telemetry-consumer',
+    registry: metrics.registry,
+    send: async (topic, messages) => {
+      await topicAdmin.ensure(topic)
+      await kafkaProducer.send({ topic, acks: -1, messages })
+    },
+    onError: log.warn,
+  })
 
-  const source = startKafkaSource(kafka, config.consumer, createBatchLoader({ writer, deadLetters, log, retryMaxMs: config.consumer.retryMaxMs, fault, topicTemplate: config.consumer.topicTemplate, selfTracer }), log)
+  const source = startKafkaSource(kafka, config.consumer, createBatchLoader({ writer, deadLetters, log, retryMaxMs: config.consumer.retryMaxMs, fault, topicTemplate: config.consumer.topicTemplate, selfTracer, metrics }), log)
   await source.started
   log.info('consumer started', { group: config.consumer.groupId, clickhouse: config.clickhouse.url, database: config.clickhouse.database })
 
@@ -62,6 +76,7 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
     async stop() {
       await source.stop()
       await selfTracer.close()
+      await selfMetrics.close()
       await kafkaProducer.disconnect()
       await topicAdmin.close()
       await clickhouse.close()

@@ -16,6 +16,8 @@ export type PartitionBatch = {
   stillOwned: () => boolean
   heartbeat: () => Promise<void>
   commit: (nextOffset: string) => Promise<void>
+  /** the partition's log end offset when the batch was fetched (for the consumer lag metric) */
+  highWatermark?: string
 }
 
 export type BatchHandler = (batch: PartitionBatch) => Promise<'committed' | 'abandoned'>
@@ -91,7 +93,7 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
     const { topic, partition, messages } = batch
     const offsets = messages.length === 0 ? null : { first: messages[0]!.offset, last: messages[messages.length - 1]!.offset }
     const seek = (offset: string) => c.seek({ topic, partition, offset })
-    await loads.handOver({ topic, partition, offsets, isRunning, isStale, resolveOffset, seek }, (stillOwned) => loadInChunks(c, messages, topic, partition, { heartbeat, stillOwned }))
+    await loads.handOver({ topic, partition, offsets, isRunning, isStale, resolveOffset, seek }, (stillOwned) => loadInChunks(c, messages, topic, partition, { heartbeat, stillOwned, highWatermark: batch.highWatermark }))
   }
 
   async function loadInChunks(
@@ -99,7 +101,7 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
     fetched: EachBatchPayload['batch']['messages'],
     topic: string,
     partition: number,
-    owner: { heartbeat: () => Promise<void>; stillOwned: () => boolean },
+    owner: { heartbeat: () => Promise<void>; stillOwned: () => boolean; highWatermark: string },
   ): Promise<'committed' | 'abandoned'> {
     try {
       for (let start = 0; start < fetched.length; start += config.batchMaxRows) {
@@ -128,6 +130,7 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
           stillOwned: () => owner.stillOwned() && !lostMembership,
           heartbeat: () => watch(owner.heartbeat),
           commit: (nextOffset) => watch(() => c.commitOffsets([{ topic, partition, offset: nextOffset }])),
+          highWatermark: owner.highWatermark,
         })
         if (result === 'abandoned') return 'abandoned'
         await owner.heartbeat().catch(() => {})

@@ -14,6 +14,7 @@ import type { DeadLetter, DeadLetterSink } from './deadLetter.ts'
 import type { InboundMessage } from './inboundMessage.ts'
 import type { FaultHook } from './faultInjection.ts'
 import { InsertError, type RowWriter } from './steps/insertRows.ts'
+import { timedWriter, type ConsumerMetrics } from './metrics.ts'
 
 export type LoaderDeps = {
   writer: RowWriter
@@ -41,6 +42,8 @@ export type BatchLoaderDeps = Pick<LoaderDeps, 'writer' | 'deadLetters' | 'log' 
   /** TOPIC_TEMPLATE: a topic's {category} names its type, hence its table and row mapper */
   topicTemplate: string
   selfTracer: SelfTracer
+  /** the consumer's own metrics (rows loaded, dead letters, inserts, lag); absent in unit tests */
+  metrics?: ConsumerMetrics
 }
 
 /** The handler kafkaSource.ts calls with each fetched partition batch: route, load, self-trace, log. */
@@ -54,11 +57,13 @@ export function createBatchLoader(deps: BatchLoaderDeps): BatchHandler {
     const startNs = nowNs()
     const partitionKey = `${first.topic}/${first.partition}`
     const waitedMs = lastLoadEnd.has(partitionKey) ? Number(startNs / 1_000_000n) - lastLoadEnd.get(partitionKey)! : null
-    const result = await loadBatch(batch.messages, { ...deps, table: route.table, mapRow: route.mapRow, stillOwned: batch.stillOwned, heartbeat: batch.heartbeat, commit: batch.commit })
+    const timed = timedWriter(deps.writer)
+    const result = await loadBatch(batch.messages, { ...deps, writer: timed.writer, table: route.table, mapRow: route.mapRow, stillOwned: batch.stillOwned, heartbeat: batch.heartbeat, commit: batch.commit })
     const endNs = nowNs()
     lastLoadEnd.set(partitionKey, Number(endNs / 1_000_000n))
     if (result.status !== 'committed') return result.status
     recordLoadSpans(deps.selfTracer, batch.messages, { table: route.table, startNs, endNs, inserted: result.inserted, deadLettered: result.deadLettered })
+    deps.metrics?.recordBatch({ table: route.table, messages: batch.messages, ...result, insertSeconds: timed.seconds(), highWatermark: batch.highWatermark })
     deps.log.debug('batch loaded', {
       topic: first.topic,
       partition: first.partition,

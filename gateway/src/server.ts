@@ -14,6 +14,7 @@ import { createGeoLookup } from './geo.ts'
 import { createGatewayMetrics } from './metrics.ts'
 import { refusalResponse, type Refusal } from './refusals.ts'
 import { createSelfTracer } from '../../common/selfTrace.ts'
+import { createSelfMetrics } from '../../common/selfMetrics.ts'
 
 export type RunningGateway = { port: number; url: string; stop: () => Promise<void>; reloadWriteKeys: () => boolean }
 
@@ -41,6 +42,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
   const selfTracer = createSelfTracer({ config: config.selfTrace, service: 'telemetry-gateway', send: (topic, messages) => producer.send(topic, messages), onError: log.warn })
   let draining = false
   const metrics = createGatewayMetrics()
+  // and its own metrics go to the metrics topic the same way (SELF_METRICS_INTERVAL_MS)
+  const selfMetrics = createSelfMetrics({ config: config.selfMetrics, service: 'telemetry-gateway', registry: metrics.registry, send: (topic, messages) => producer.send(topic, messages), onError: log.warn })
   const app = createApp({
     config: config.gateway,
     limits: config.limits,
@@ -82,7 +85,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     const s = serve({ fetch, hostname: config.gateway.host, port: config.gateway.port, serverOptions }, () => resolve(s as Server)) as Server
   })
   const port = (server.address() as AddressInfo).port
-  log.info('listening', { host: config.gateway.host, port, kafka: config.kafka.brokers.join(','), kafka_producer_client: config.kafka.producerClient, topic_template: config.gateway.topicTemplate, auth_required: config.auth.required, active_keys: writeKeys.count(), dev_key: config.auth.devKey !== undefined, ip_anonymization: config.gateway.ipAnonymization, self_trace_sample_ratio: config.selfTrace.sampleRatio })
+  log.info('listening', { host: config.gateway.host, port, kafka: config.kafka.brokers.join(','), kafka_producer_client: config.kafka.producerClient, topic_template: config.gateway.topicTemplate, auth_required: config.auth.required, active_keys: writeKeys.count(), dev_key: config.auth.devKey !== undefined, ip_anonymization: config.gateway.ipAnonymization, self_trace_sample_ratio: config.selfTrace.sampleRatio, self_metrics_interval_ms: config.selfMetrics.intervalMs })
 
   // Connect eagerly so the first request does not pay for it; failures are retried per request.
   void producer.isReady().then((ok) => log.info('kafka producer', { ready: ok }))
@@ -102,6 +105,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       server.closeAllConnections()
       writeKeys.close()
       await selfTracer.close()
+      await selfMetrics.close()
       await producer.close()
     },
   }

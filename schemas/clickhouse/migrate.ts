@@ -8,13 +8,16 @@ import { createClickHouse } from '../../common/clickhouse.ts'
 import { clusterStatements, type DdlStatement } from './cluster.ts'
 
 export const ddlDir = import.meta.dirname
+/** DDL only a current engine runs (views in the OpenTelemetry exporter's schema); applied from version 24 on. */
+export const currentEngineDdlDir = join(ddlDir, 'current')
+const CURRENT_ENGINE_MAJOR = 24
 
-export function ddlStatements(): DdlStatement[] {
-  return readdirSync(ddlDir)
+export function ddlStatements(dir: string = ddlDir): DdlStatement[] {
+  return readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
     .sort()
     .flatMap((file) =>
-      readFileSync(join(ddlDir, file), 'utf8')
+      readFileSync(join(dir, file), 'utf8')
         .split(/;\s*(?:\n|$)/)
         .map((chunk) => ({ sql: stripComments(chunk).trim(), shardKey: /^\s*-- @shard_key (.+)$/m.exec(chunk)?.[1]?.trim() }))
         .filter((s) => s.sql)
@@ -46,7 +49,11 @@ export async function migrate(config: ClickHouseConfig): Promise<string[]> {
   const db = createClickHouse(config)
   const applied: string[] = []
   try {
-    for (const { file, sql } of statementsFor(config)) {
+    const rs = await db.query({ query: 'SELECT version() AS version', format: 'JSONEachRow' })
+    const major = Number(((await rs.json()) as Array<{ version: string }>)[0]?.version.split('.')[0])
+    // the OpenTelemetry-named views are plain views for one server; a cluster keeps the declared tables only
+    const current = !config.cluster && major >= CURRENT_ENGINE_MAJOR ? ddlStatements(currentEngineDdlDir) : []
+    for (const { file, sql } of [...statementsFor(config), ...current]) {
       await db.command({ query: sql })
       applied.push(file)
     }

@@ -17,11 +17,17 @@ const env = {
   CLICKHOUSE_DATABASE: config.clickhouse.database,
   CONSUMER_TOPIC_REFRESH_MS: '500',
   DEV_WRITE_KEY: undefined, // npm start makes and prints one
+  CONSOLE_PORT: String(port + 1),
+  // the stack's telemetry_reader may read only the database `telemetry`; this run has a database of its own
+  // (readonly=1 is still set on every console query)
+  CLICKHOUSE_QUERY_USER: 'default',
+  SELF_METRICS_INTERVAL_MS: '2000',
 }
 let child: ChildProcess
 let output = ''
 
 afterAll(async () => {
+  if (process.env.SHOW_START_OUTPUT) console.log(output)
   if (child && child.exitCode === null) child.kill('SIGKILL')
   await dropDatabase(config)
 })
@@ -55,6 +61,17 @@ describe('npm start', () => {
       { event_id: 'qs-1', country: 'US' },
       { event_id: 'qs-2', country: 'GB' },
     ])
+  })
+
+  it('prints the console address, and the console shows the upload in the funnel', async () => {
+    expect(output).toContain(`console:      http://127.0.0.1:${port + 1}`)
+    expect((await fetch(`http://127.0.0.1:${port + 1}/ingest`)).status).toBe(200)
+    const funnel = await waitFor('the funnel', async () => {
+      const res = (await (await fetch(`http://127.0.0.1:${port + 1}/api/query/ingest_funnel?from=-10m`)).json()) as { rows: string[][] }
+      const sum = (stage: string) => res.rows.filter((r) => r[1] === stage).reduce((n, r) => n + Number(r[3]), 0)
+      return sum('received') === 3 && sum('landed') === 2 ? { accepted: sum('accepted'), refused: sum('refused') } : null
+    }, 30_000)
+    expect(funnel).toEqual({ accepted: 2, refused: 1 })
   })
 
   it('stops gateway and consumers on SIGTERM, and leaves the already-running stack alone', async () => {
