@@ -68,7 +68,7 @@ fi
 
 # 3. The cluster variant, merged over the base file.
 CLUSTER_FILE="$ROOT/compose/docker-compose.cluster.yml"
-if CLICKHOUSE_PASSWORD=check-only dc -f "$CLUSTER_FILE" config >"$OUT" 2>&1 \
+if CLICKHOUSE_PASSWORD=check-only GRAFANA_ADMIN_PASSWORD=check-only dc -f "$CLUSTER_FILE" config >"$OUT" 2>&1 \
     && python3 "$ROOT/scripts/check_compose_cluster.py" "$OUT" "$ROOT/compose/cluster" >"$OUT.check" 2>&1; then
   passed=$((passed + 1))
   echo "ok   cluster variant: $(cat "$OUT.check")"
@@ -91,7 +91,7 @@ want=(
   "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '3'"
 )
 missing=()
-if CLICKHOUSE_PASSWORD=check-only dc -f "$KAFKA_CLUSTER_FILE" config >"$OUT" 2>&1; then
+if CLICKHOUSE_PASSWORD=check-only GRAFANA_ADMIN_PASSWORD=check-only dc -f "$KAFKA_CLUSTER_FILE" config >"$OUT" 2>&1; then
   for w in "${want[@]}"; do grep -qF -- "$w" "$OUT" || missing+=("$w"); done
 else
   missing+=("(config refused the file)")

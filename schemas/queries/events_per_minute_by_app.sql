@@ -7,7 +7,8 @@ SELECT
     count() AS events
 FROM events FINAL
 WHERE timestamp >= {from:DateTime} AND timestamp < {to:DateTime}
-    AND app_id IN
+    -- GLOBAL: on a cluster the top apps are chosen over every shard, not per shard
+    AND app_id GLOBAL IN
     (
         SELECT app_id
         FROM events

@@ -44,6 +44,16 @@ function variant(table: string, row: Row, i: number): Row {
   }
 }
 
+/** Delta sums as the gateway's and consumers' self-metrics write them (common/selfMetrics.ts). */
+function selfMetricRows(template: Row): Row[] {
+  const sum = { ...template, metric_type: 'sum', temporality: 'delta', is_monotonic: 1, unit: '', count: 0, sum: 0, min: 0, max: 0 }
+  return [
+    { ...sum, metric_name: 'gateway_events_total', service: 'telemetry-gateway', app_id: 'telemetry-gateway', point_id: 's1', attributes: JSON.stringify({ outcome: 'accepted', reason: 'ACCEPTED' }), value: 40 },
+    { ...sum, metric_name: 'gateway_events_total', service: 'telemetry-gateway', app_id: 'telemetry-gateway', point_id: 's2', attributes: JSON.stringify({ outcome: 'refused', reason: 'INVALID_EVENT' }), value: 3 },
+    { ...sum, metric_name: 'consumer_rows_loaded_total', service: 'telemetry-consumer', app_id: 'telemetry-consumer', point_id: 's3', attributes: JSON.stringify({ table: 'events' }), value: 38 },
+  ]
+}
+
 const tables = ['events', 'spans', 'metric_points', 'logs']
 const data = new Map<string, Row[]>()
 
@@ -77,6 +87,11 @@ beforeAll(async () => {
   // no background merge may collapse the replay before the queries run: FINAL / -Merge must do it
   for (const node of clusterNodes) await onNode(node, 'SYSTEM STOP MERGES')
   for (const table of tables) data.set(table, (await sampleRows(table)).flatMap((row) => Array.from({ length: VARIANTS }, (_, i) => variant(table, row, i))))
+  // the pipeline's own delta counters (self-metrics), which the golden sample does not hold: the funnel and
+  // counter queries read them
+  const template = data.get('metric_points')![0]!
+  const selfPoints = selfMetricRows(template).flatMap((row) => Array.from({ length: VARIANTS }, (_, i) => variant('metric_points', row, i)))
+  data.set('metric_points', [...data.get('metric_points')!, ...selfPoints])
   await migrate(single)
   await migrate(cluster)
   await load(single)
@@ -123,8 +138,12 @@ describe('the cluster holds the rows sharded and replicated', () => {
 })
 
 describe('shipped queries: same output on one server and on the cluster', () => {
-  const cases = shippedQueries().flatMap((q) => {
-    const own = Object.fromEntries(q.params.filter((p) => p.name in params).map((p) => [p.name, params[p.name]!]))
+  // table_parts reads system.parts, the storage itself: on a cluster the Distributed tables hold no parts and
+  // each node holds its own shard's, so its output differs by design (it is not a question about the data)
+  const storageQueries = new Set(['table_parts'])
+  const perQuery: Record<string, Record<string, string>> = { counter_per_minute: { name: 'gateway_events_total' } }
+  const cases = shippedQueries().filter((q) => !storageQueries.has(q.name)).flatMap((q) => {
+    const own = Object.fromEntries(q.params.filter((p) => p.name in params).map((p) => [p.name, (perQuery[q.name] ?? {})[p.name] ?? params[p.name]!]))
     const everyService = q.params.some((p) => p.name === 'service' && p.default === '*') ? [{ ...own, service: '*' }] : []
     return [own, ...everyService].map((values) => ({ label: `${q.name} ${Object.entries(values).filter(([k]) => k !== 'from' && k !== 'to').map(([k, v]) => `${k}=${v}`).join(' ')}`, sql: bindQuery(q, values) }))
   })
@@ -136,6 +155,6 @@ describe('shipped queries: same output on one server and on the cluster', () => 
   })
 
   it('every shipped query is compared', () => {
-    expect(new Set(cases.map((c) => c.label.split(' ')[0])).size).toBe(shippedQueries().length)
+    expect(new Set(cases.map((c) => c.label.split(' ')[0])).size).toBe(shippedQueries().length - storageQueries.size)
   })
 })
