@@ -141,7 +141,7 @@ describe('shipped queries: same output on one server and on the cluster', () => 
   // table_parts reads system.parts, the storage itself: on a cluster the Distributed tables hold no parts and
   // each node holds its own shard's, so its output differs by design (it is not a question about the data)
   const storageQueries = new Set(['table_parts'])
-  const perQuery: Record<string, Record<string, string>> = { counter_per_minute: { name: 'gateway_events_total' } }
+  const perQuery: Record<string, Record<string, string>> = { counter_per_minute: { name: 'gateway_events_total', service: 'telemetry-gateway' } }
   const cases = shippedQueries().filter((q) => !storageQueries.has(q.name)).flatMap((q) => {
     const own = Object.fromEntries(q.params.filter((p) => p.name in params).map((p) => [p.name, (perQuery[q.name] ?? {})[p.name] ?? params[p.name]!]))
     const everyService = q.params.some((p) => p.name === 'service' && p.default === '*') ? [{ ...own, service: '*' }] : []
