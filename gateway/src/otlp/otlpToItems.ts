@@ -103,13 +103,15 @@ function mapMetric(metric: unknown, common: Obj, scope: Obj | undefined): OtlpIt
     const temporality = enumName(h.aggregationTemporality, temporalities, 'AGGREGATION_TEMPORALITY_') ?? 'unspecified'
     return arr(h.dataPoints).map((p) => histogramPoint(p, { ...base, type: 'histogram', temporality }))
   }
+  // a refusal quotes the name at most 100 characters long: the answer's message is capped, and the reason must fit
+  const shown = name.length > 100 ? `${name.slice(0, 100)}…` : name
   for (const unsupported of ['exponentialHistogram', 'summary']) {
     if (isObj(metric[unsupported])) {
       const n = Math.max(1, arr((metric[unsupported] as Obj).dataPoints).length)
-      return Array.from({ length: n }, () => ({ ok: false as const, message: `metric "${name}": ${unsupported} points are not supported (gauge, sum and histogram are)` }))
+      return Array.from({ length: n }, () => ({ ok: false as const, message: `metric "${shown}": ${unsupported} points are not supported (gauge, sum and histogram are)` }))
     }
   }
-  return [{ ok: false, message: `metric "${name}" has no gauge, sum or histogram data` }]
+  return [{ ok: false, message: `metric "${shown}" has no gauge, sum or histogram data` }]
 }
 
 function numberPoint(p: unknown, base: Obj): OtlpItem {
