@@ -14,6 +14,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { Kafka, logLevel } from 'kafkajs'
 import { gatewayEvents } from './gatewayEvents.ts'
 import { bodyPool, eventSizes, type BenchBody } from './generator.ts'
+import { otlpTraceTemplate, type OtlpBodyTemplate } from './otlpBodies.ts'
 import { round, watchProcesses, type ProcFigures } from './procStats.ts'
 
 // ---- options -----------------------------------------------------------------------------------------
@@ -31,8 +32,8 @@ const PARTITIONS = Number(env.BENCH_PARTITIONS ?? 2)
 // Consumer processes (CONSUMER_WORKERS): one group member per partition, as a deployment at this rate would run.
 const CONSUMER_WORKERS = Number(env.BENCH_CONSUMER_WORKERS ?? PARTITIONS)
 const D = QUICK
-  ? { main: 6, other: 4, steady: 6, overload: 6, ceiling: 4, scaling: 5, drainMax: 30 }
-  : { main: 60, other: 10, steady: 30, overload: 20, ceiling: 10, scaling: 15, drainMax: 90 }
+  ? { main: 6, other: 4, steady: 6, overload: 6, ceiling: 4, scaling: 5, otlp: 6, drainMax: 30 }
+  : { main: 60, other: 10, steady: 30, overload: 20, ceiling: 10, scaling: 15, otlp: 30, drainMax: 90 }
 // e.g. the quick run with the full run's 60 s main scenario, to judge the sustained landed ratio quickly
 if (env.BENCH_MAIN_SECONDS) D.main = Number(env.BENCH_MAIN_SECONDS)
 const BROKERS = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
@@ -40,6 +41,7 @@ const CLICKHOUSE_URL = env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123'
 const runTag = `bench${Date.now().toString(36)}`
 const topicTemplate = `${runTag}.{category}`
 const eventsTopic = `${runTag}.bench`
+const spansTopic = `${runTag}.spans`
 const ceilingTopic = `${runTag}_ceiling`
 const dlqTopic = `${runTag}_dead_letter`
 const database = `${runTag}`
@@ -136,15 +138,35 @@ type LoadResult = {
   timeouts: number
 }
 
-async function drive(scenario: number, url: string, pool: BenchBody[], gzip: boolean, opts: { duration: number; connections?: number; overallRate?: number; track?: boolean }): Promise<LoadResult> {
+/** What a scenario sends: the route, the content type and a body (with its acknowledged item count) per request. */
+type Traffic = { path: string; contentType: string; gzip: boolean; next(): { body: Buffer; label: string; expected: number } }
+
+function batchTraffic(pool: BenchBody[], gzip: boolean): Traffic {
+  let i = 0
+  return {
+    path: '/v1/batch',
+    contentType: 'application/json',
+    gzip,
+    next() {
+      const b = i++ % pool.length
+      return { body: pool[b]!.bytes, label: String(b), expected: pool[b]!.valid }
+    },
+  }
+}
+
+function otlpTraffic(template: OtlpBodyTemplate): Traffic {
+  return { path: '/v1/traces', contentType: 'application/x-protobuf', gzip: false, next: () => ({ body: template.next(), label: 'otlp', expected: template.spans }) }
+}
+
+async function drive(scenario: number, url: string, traffic: Traffic, opts: { duration: number; connections?: number; overallRate?: number; track?: boolean }): Promise<LoadResult> {
   const statusCounts: Record<string, number> = {}
   let accepted = 0
   const track = opts.track ?? true
-  let i = 0
-  const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${benchWriteKey}` }
-  if (gzip) headers['content-encoding'] = 'gzip'
+  const expectedOf = new Map<string, number>()
+  const headers: Record<string, string> = { 'content-type': traffic.contentType, authorization: `Bearer ${benchWriteKey}` }
+  if (traffic.gzip) headers['content-encoding'] = 'gzip'
   const result = await autocannon({
-    url: `${url}/v1/batch`,
+    url: `${url}${traffic.path}`,
     connections: opts.connections ?? CONNECTIONS,
     duration: opts.duration,
     ...(opts.overallRate ? { overallRate: Math.max(1, Math.round(opts.overallRate)) } : {}),
@@ -153,15 +175,18 @@ async function drive(scenario: number, url: string, pool: BenchBody[], gzip: boo
       {
         method: 'POST',
         setupRequest: (req) => {
-          const b = i++ % pool.length
-          return { ...req, body: pool[b]!.bytes, headers: { ...headers, 'x-request-id': `${runTag}-${scenario}-${b}-${seq++}` } }
+          const { body, label, expected } = traffic.next()
+          const id = `${runTag}-${scenario}-${label}-${seq++}`
+          expectedOf.set(id, expected)
+          return { ...req, body, headers: { ...headers, 'x-request-id': id } }
         },
         onResponse: (status, _body, _ctx, resHeaders) => {
           statusCounts[status] = (statusCounts[status] ?? 0) + 1
           if (status !== 200 && status !== 206) return
           const id = String((resHeaders as Record<string, string>)['x-request-id'] ?? '')
-          const b = Number(id.split('-')[2])
-          const expected = pool[b]?.valid ?? pool[0]!.valid // the bare server echoes no request id
+          // the bare server echoes no request id: every body of a pool holds the same number of valid events
+          const expected = expectedOf.get(id) ?? traffic.next().expected
+          expectedOf.delete(id)
           accepted += expected
           if (track) acks.set(id, { at: Date.now(), expected, visibleAt: 0, scenario })
         },
@@ -191,7 +216,8 @@ function startVisibilityPoller(ch: ClickHouseClient) {
       const started = Date.now()
       const since = Math.floor(lastStart / 1000) - 2
       try {
-        const rs = await ch.query({ query: `SELECT request_id, count() FROM events WHERE inserted_at >= toDateTime(${since}) GROUP BY request_id`, format: 'TabSeparated' })
+        const recent = (table: string) => `SELECT request_id, count() FROM ${table} WHERE inserted_at >= toDateTime(${since}) GROUP BY request_id`
+        const rs = await ch.query({ query: `${recent('events')} UNION ALL ${recent('spans')}`, format: 'TabSeparated' })
         for (const line of (await rs.text()).split('\n')) {
           if (!line) continue
           const [id, n] = line.split('\t') as [string, string]
@@ -245,7 +271,7 @@ async function httpCeiling(pool: BenchBody[], duration: number, workers: number)
   const bare = startChild('bare', 'loadtest/bareServer.ts', { PORT: String(port), BARE_WORKERS: String(workers) })
   await waitUntil('bare server', () => readFileSync(bare.log, 'utf8').includes('listening'), 30_000)
   try {
-    return await drive(-1, `http://127.0.0.1:${port}`, pool, false, { duration, track: false }).then((r) => ({ ...r, eventsPerS: round((r.requestsPerS * pool[0]!.events)) }))
+    return await drive(-1, `http://127.0.0.1:${port}`, batchTraffic(pool, false), { duration, track: false }).then((r) => ({ ...r, eventsPerS: round((r.requestsPerS * pool[0]!.events)) }))
   } finally {
     await stopChild(bare)
   }
@@ -323,6 +349,20 @@ type ScenarioRow = {
   inserts?: ReturnType<typeof insertFigures>
   maxActiveParts?: number
   processes: ProcFigures[]
+  /** CPU µs per acknowledged item of each process (and all four), from the scenario's start until its items were all visible */
+  cpuUsPerItem: Record<string, number>
+  drainedAfterS: number
+  notDrained: number
+}
+
+const PROCESS_NAMES = ['gateway', 'consumer', 'kafka', 'clickhouse'] as const
+
+function cpuPerItem(procs: ProcFigures[], items: number): Record<string, number> {
+  const per = (cpuSeconds: number) => (items > 0 ? round((cpuSeconds * 1e6) / items, 1) : 0)
+  const out: Record<string, number> = {}
+  for (const n of PROCESS_NAMES) out[n] = per(procs.find((p) => p.name === n)?.cpuSeconds ?? 0)
+  out.total = per(procs.reduce((sum, p) => sum + p.cpuSeconds, 0))
+  return out
 }
 
 async function main() {
@@ -362,7 +402,7 @@ async function main() {
 
   try {
     say(`run ${runTag}, mode ${MODE}, gateway workers ${WORKERS}, consumer workers ${CONSUMER_WORKERS}, ${CONNECTIONS} connections, Kafka compression ${KAFKA_COMPRESSION}`)
-    await admin.createTopics({ topics: [eventsTopic, ceilingTopic, dlqTopic].map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })), waitForLeaders: true })
+    await admin.createTopics({ topics: [eventsTopic, spansTopic, ceilingTopic, dlqTopic].map((topic) => ({ topic, numPartitions: PARTITIONS, replicationFactor: 1 })), waitForLeaders: true })
     consumer = startChild('consumer', 'consumers/src/main.ts', pipelineEnv({ LOG_LEVEL: 'debug', CONSUMER_TOPIC_REFRESH_MS: '2000', CONSUMER_WORKERS: String(CONSUMER_WORKERS) }))
     const consumerLog = consumer.log
     await waitUntil('consumer', () => readFileSync(consumerLog, 'utf8').includes('"consuming"'), 60_000)
@@ -382,38 +422,42 @@ async function main() {
     ]
     const rows: ScenarioRow[] = []
     let scenarioNo = 0
-    const run = async (name: string, batch: number, gzip: boolean, invalid: number, duration: number, extra: { overallRate?: number; connections?: number } = {}) => {
+    const run = async (name: string, batch: number, gzip: boolean, invalid: number, duration: number, extra: { overallRate?: number; connections?: number; traffic?: Traffic } = {}) => {
       const no = scenarioNo++
-      const pool = poolFor(batch, gzip, invalid)
-      say(`${name}: batch ${batch}, ${gzip ? 'gzip' : 'identity'}, ${invalid * 100}% invalid, ${duration} s${extra.overallRate ? `, ${Math.round(extra.overallRate)} req/s` : ''}${extra.connections ? `, ${extra.connections} connections` : ''}`)
+      const traffic = extra.traffic ?? batchTraffic(poolFor(batch, gzip, invalid), gzip)
+      say(`${name}: ${traffic.path}, batch ${batch}, ${gzip ? 'gzip' : 'identity'}, ${invalid * 100}% invalid, ${duration} s${extra.overallRate ? `, ${Math.round(extra.overallRate)} req/s` : ''}${extra.connections ? `, ${extra.connections} connections` : ''}`)
       const watch = watchProcesses(watched())
       const t0 = Date.now()
-      const load = await drive(no, gatewayUrl, pool, gzip, { duration, ...extra })
-      const procs = watch.stop()
+      const load = await drive(no, gatewayUrl, traffic, { duration, ...extra })
       const t1 = Date.now()
       const left = await drain(no, D.drainMax)
       if (left > 0) say(`  ${left} acknowledged requests not visible after ${D.drainMax} s`)
+      // CPU until the scenario's items are all in ClickHouse: every process's whole cost of this scenario's items
+      const procs = watch.stop()
       const row: ScenarioRow = {
         name, batch, gzip, invalidShare: invalid, workers: currentWorkers,
         rate: extra.overallRate ? `${Math.round(extra.overallRate)} req/s` : 'max',
         load, e2e: e2eFigures(no, t0), inserts: insertFigures(consumerLog, t0, t1),
         maxActiveParts: Math.max(0, ...poller!.series.filter((s) => s.t >= t0 && s.t <= t1).map((s) => s.activeParts)),
         processes: procs,
+        cpuUsPerItem: cpuPerItem(procs, load.acceptedEvents),
+        drainedAfterS: round((Date.now() - t1) / 1000, 1),
+        notDrained: left,
       }
       rows.push(row)
-      say(`  ${load.requestsPerS} req/s, ${load.eventsPerS} events/s, p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms, landed ${row.e2e!.landedEventsPerS}/s, statuses ${JSON.stringify(load.statusCounts)}`)
+      say(`  ${load.requestsPerS} req/s, ${load.eventsPerS} items/s, p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms, landed ${row.e2e!.landedEventsPerS}/s, CPU µs per item ${JSON.stringify(row.cpuUsPerItem)}, statuses ${JSON.stringify(load.statusCounts)}`)
       return row
     }
 
     // 1. worker scaling: 1 worker, then WORKERS (the rest of the run uses WORKERS)
     let currentWorkers = 1
     await startGatewayProcess(1)
-    await drive(-1, gatewayUrl, poolFor(100, false, 0), false, { duration: 2, track: false }) // warm-up (JIT, connections)
+    await drive(-1, gatewayUrl, batchTraffic(poolFor(100, false, 0), false), { duration: 2, track: false }) // warm-up (JIT, connections)
     const oneWorker = await run('scaling: 1 worker', 100, false, 0, D.scaling)
     if (WORKERS !== 1) {
       currentWorkers = WORKERS
       await startGatewayProcess(WORKERS)
-      await drive(-1, gatewayUrl, poolFor(100, false, 0), false, { duration: 2, track: false })
+      await drive(-1, gatewayUrl, batchTraffic(poolFor(100, false, 0), false), { duration: 2, track: false })
     }
     // 2. the main scenario: sustained maximum at 100-event batches
     const main = await run(`main: max rate, ${WORKERS} workers`, 100, false, 0, D.main)
@@ -426,6 +470,8 @@ async function main() {
     const maxReqPerS = main.load.requestsPerS
     const steady = await run('steady: half of max', 100, false, 0, D.steady, { overallRate: maxReqPerS / 2 })
     const overload = await run('overload: 2x max', 100, false, 0, D.overload, { overallRate: maxReqPerS * 2, connections: CONNECTIONS * 8 })
+    // 4a. OTLP/HTTP protobuf traces at the maximum rate: 100 spans a request under 4 resources (the Collector comparison's body)
+    const otlp = await run('otlp: /v1/traces protobuf, max rate', 100, false, 0, D.otlp, { traffic: otlpTraffic(otlpTraceTemplate()) })
 
     // 4b. Kafka compression codecs on the main scenario (gateway restarted per codec; the consumer decodes all)
     const codecs: ScenarioRow[] = []
@@ -450,7 +496,7 @@ async function main() {
     await poller.stop()
     poller = null
     const landed = new Map<string, { n: number; distinct: number }>()
-    const rs = await ch.query({ query: 'SELECT request_id, count(), uniqExact(backend_id) FROM events FINAL GROUP BY request_id', format: 'TabSeparated' })
+    const rs = await ch.query({ query: 'SELECT request_id, count(), uniqExact(backend_id) FROM events FINAL GROUP BY request_id UNION ALL SELECT request_id, count(), uniqExact(trace_id, span_id) FROM spans FINAL GROUP BY request_id', format: 'TabSeparated' })
     for (const line of (await rs.text()).split('\n')) {
       if (!line) continue
       const [id, n, d] = line.split('\t') as [string, string, string]
@@ -466,9 +512,9 @@ async function main() {
       else if (l.n !== a.expected || l.distinct !== a.expected) wrongCount++
     }
     const unacked = [...landed.keys()].filter((id) => !acks.has(id)).length
-    const totals = (await (await ch.query({ query: 'SELECT (SELECT count() FROM events), (SELECT count() FROM events FINAL), (SELECT uniqExact(backend_id) FROM events)', format: 'TabSeparated' })).text()).trim().split('\t').map(Number)
+    const totals = (await (await ch.query({ query: 'SELECT (SELECT count() FROM events), (SELECT count() FROM events FINAL), (SELECT uniqExact(backend_id) FROM events), (SELECT count() FROM spans FINAL), (SELECT uniqExact(trace_id, span_id) FROM spans)', format: 'TabSeparated' })).text()).trim().split('\t').map(Number)
     const partsNow = Number((await (await ch.query({ query: "SELECT count() FROM system.parts WHERE database = currentDatabase() AND table = 'events' AND active", format: 'TabSeparated' })).text()).trim())
-    const exactlyOnce = { ackedRequests: acks.size, ackedEvents, missingRequests: missing, requestsWithWrongCount: wrongCount, landedRequestsNeverAcked: unacked, rowsOnDisk: totals[0], rowsFinal: totals[1], distinctBackendIds: totals[2], activePartsAtEnd: partsNow, ok: missing === 0 && wrongCount === 0 && totals[1] === totals[2] }
+    const exactlyOnce = { ackedRequests: acks.size, ackedEvents, missingRequests: missing, requestsWithWrongCount: wrongCount, landedRequestsNeverAcked: unacked, rowsOnDisk: totals[0], rowsFinal: totals[1], distinctBackendIds: totals[2], spanRowsFinal: totals[3], distinctSpanIds: totals[4], activePartsAtEnd: partsNow, ok: missing === 0 && wrongCount === 0 && totals[1] === totals[2] && totals[3] === totals[4] }
 
     // ---- report ----
     const mainProc = (row: ScenarioRow, n: string) => row.processes.find((p) => p.name === n)!
@@ -480,7 +526,24 @@ async function main() {
       steadyP99OverP50: round(steady.load.latencyMs.p99 / Math.max(1, steady.load.latencyMs.p50), 2),
       overloadRssOverSustainable: round(mainProc(overload, 'gateway').peakRssMb / mainProc(main, 'gateway').peakRssMb, 3),
     }
+    const cost = (row: ScenarioRow, n: string) => row.cpuUsPerItem[n] ?? 0
+    const figure = (name: string, value: number, unit: string, target: number, atMost: boolean) => ({ name, value, unit, target: `${atMost ? '≤' : '≥'} ${target}`, met: atMost ? value <= target : value >= target })
+    // issue 12's targets (CPU per item over the main scenario until its events were all visible)
+    const costTargets = [
+      figure('gateway CPU per acknowledged event (main)', cost(main, 'gateway'), 'µs', 20, true),
+      figure('consumer CPU per loaded row (main)', cost(main, 'consumer'), 'µs', 12, true),
+      figure('end to end CPU per event: gateway + consumers + Kafka + ClickHouse (main)', cost(main, 'total'), 'µs', 50, true),
+      figure('acknowledged events/s, everything on this machine (main)', main.load.eventsPerS, 'events/s', 40_000, false),
+      figure(`landed ÷ acknowledged over ${D.main} s (main)`, ratios.landedOverGateway, '', 0.9, false),
+      figure('ack→visible p99 at the maximum rate (main)', main.e2e!.ackToVisibleMs.p99, 'ms', 3_000, true),
+      figure('ack→visible p99 at half the maximum rate (steady)', steady.e2e!.ackToVisibleMs.p99, 'ms', 1_500, true),
+      figure('gateway peak RSS per worker at the maximum rate (main)', mainProc(main, 'gateway').peakRssMbPerProcess, 'MB', 250, true),
+      figure('gateway peak RSS per worker at 2× overload', mainProc(overload, 'gateway').peakRssMbPerProcess, 'MB', 250, true),
+      figure('OTLP/HTTP protobuf: gateway CPU per span', cost(otlp, 'gateway'), 'µs', 15, true),
+      figure('OTLP/HTTP protobuf: acknowledged spans/s', otlp.load.eventsPerS, 'spans/s', 100_000, false),
+    ]
     const targets = {
+      ...Object.fromEntries(costTargets.map((t) => [`${t.name}: ${[t.value, t.unit].join(' ').trim()} (target ${[t.target, t.unit].join(' ').trim()})`, t.met])),
       'gateway events/s >= 0.25 x broker ceiling': ratios.gatewayOverBroker >= 0.25,
       [`landed >= 0.9 x gateway over ${D.main} s`]: ratios.landedOverGateway >= 0.9,
       'every acknowledged event landed once': exactlyOnce.ok,
@@ -557,11 +620,13 @@ function markdown(r: { [k: string]: unknown } & { scenarios: ScenarioRow[] }): s
     '',
     `Settings: ${Object.entries(rep.settings).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ')}`,
     '',
-    '| scenario | batch | body | invalid | workers | rate | req/s | events/s acked | p50 ms | p99 ms | p99.9 ms | non-2xx | landed events/s | ack→visible p50 / p99 ms | inserts/s (max in 1 s) | rows/insert | max active parts | gateway CPU s / peak RSS MB | consumer CPU s / peak RSS MB | kafka CPU s / RSS MB | clickhouse CPU s / RSS MB |',
-    '| --- | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- | ---: | ---: | --- | --- | --- | --- |',
+    'CPU µs per item: each process\'s CPU from the scenario\'s start until all its acknowledged items were visible in ClickHouse, ÷ acknowledged items (events, or spans for otlp).',
+    '',
+    '| scenario | batch | body | invalid | workers | rate | req/s | items/s acked | p50 ms | p99 ms | p99.9 ms | non-2xx | landed items/s | ack→visible p50 / p99 ms | inserts/s (max in 1 s) | rows/insert | max active parts | CPU µs per item: gateway / consumer / kafka / clickhouse / **total** | gateway CPU s / peak RSS MB (per worker) | consumer CPU s / peak RSS MB | kafka CPU s / RSS MB | clickhouse CPU s / RSS MB |',
+    '| --- | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- | ---: | ---: | --- | --- | --- | --- | --- |',
     ...rep.scenarios.map((s) => {
       const non2xx = Object.entries(s.load.statusCounts).filter(([k]) => !k.startsWith('2')).map(([k, v]) => `${v}×${k}`).join(' ') || '0'
-      return `| ${s.name} | ${s.batch} | ${s.gzip ? 'gzip' : 'identity'} | ${s.invalidShare * 100}% | ${s.workers} | ${s.rate} | ${s.load.requestsPerS} | ${s.load.eventsPerS} | ${s.load.latencyMs.p50} | ${s.load.latencyMs.p99} | ${s.load.latencyMs.p99_9} | ${non2xx}${s.load.errors ? ` (${s.load.errors} errors)` : ''} | ${s.e2e?.landedEventsPerS ?? '-'} | ${s.e2e?.ackToVisibleMs.p50 ?? '-'} / ${s.e2e?.ackToVisibleMs.p99 ?? '-'} | ${s.inserts?.insertsPerS ?? '-'} (${s.inserts?.maxInsertsInOneSecond ?? '-'}) | ${s.inserts?.rowsPerInsert ?? '-'} | ${s.maxActiveParts ?? '-'} | ${proc(s, 'gateway')} | ${proc(s, 'consumer')} | ${proc(s, 'kafka')} | ${proc(s, 'clickhouse')} |`
+      return `| ${s.name} | ${s.batch} | ${s.gzip ? 'gzip' : 'identity'} | ${s.invalidShare * 100}% | ${s.workers} | ${s.rate} | ${s.load.requestsPerS} | ${s.load.eventsPerS} | ${s.load.latencyMs.p50} | ${s.load.latencyMs.p99} | ${s.load.latencyMs.p99_9} | ${non2xx}${s.load.errors ? ` (${s.load.errors} errors)` : ''} | ${s.e2e?.landedEventsPerS ?? '-'} | ${s.e2e?.ackToVisibleMs.p50 ?? '-'} / ${s.e2e?.ackToVisibleMs.p99 ?? '-'} | ${s.inserts?.insertsPerS ?? '-'} (${s.inserts?.maxInsertsInOneSecond ?? '-'}) | ${s.inserts?.rowsPerInsert ?? '-'} | ${s.maxActiveParts ?? '-'} | ${s.cpuUsPerItem.gateway} / ${s.cpuUsPerItem.consumer} / ${s.cpuUsPerItem.kafka} / ${s.cpuUsPerItem.clickhouse} / **${s.cpuUsPerItem.total}** | ${proc(s, 'gateway')} (${s.processes.find((x) => x.name === 'gateway')?.peakRssMbPerProcess ?? '-'}) | ${proc(s, 'consumer')} | ${proc(s, 'kafka')} | ${proc(s, 'clickhouse')} |`
     }),
     '',
     '**Ceilings (same run)**',
