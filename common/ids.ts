@@ -6,13 +6,14 @@ const POOL_SIZE = 16 * 256
 const pool = Buffer.allocUnsafe(POOL_SIZE)
 let poolOffset = POOL_SIZE
 
-function randomBytes10(): Buffer {
-  if (poolOffset + 10 > POOL_SIZE) {
+/** `n` (at most 16) random bytes from a pool refilled 4 KB at a time (one randomFillSync per ~400 ids). */
+function randomBytes(n: number): Buffer {
+  if (poolOffset + n > POOL_SIZE) {
     randomFillSync(pool)
     poolOffset = 0
   }
-  const out = pool.subarray(poolOffset, poolOffset + 10)
-  poolOffset += 10
+  const out = pool.subarray(poolOffset, poolOffset + n)
+  poolOffset += n
   return out
 }
 
@@ -33,7 +34,7 @@ export function uuidv7(now: number = Date.now()): string {
     lastPrefix = `${h.slice(0, 8)}-${h.slice(8)}-`
     lastMs = now
   }
-  const r = randomBytes10()
+  const r = randomBytes(10)
   // version 7 in the high nibble of byte 6, variant 10 in the high bits of byte 8, the rest random
   return `${lastPrefix}${hex[0x70 | (r[0]! & 0x0f)]}${hex[r[1]!]}-${hex[0x80 | (r[2]! & 0x3f)]}${hex[r[3]!]}-${hex[r[4]!]}${hex[r[5]!]}${hex[r[6]!]}${hex[r[7]!]}${hex[r[8]!]}${hex[r[9]!]}`
 }
@@ -41,9 +42,7 @@ export function uuidv7(now: number = Date.now()): string {
 /** Random lowercase hex of `bytes` bytes, never all zeros (W3C trace ids and span ids must not be). */
 export function randomHexId(bytes: 8 | 16): string {
   for (;;) {
-    const buf = Buffer.allocUnsafe(bytes)
-    randomFillSync(buf)
-    const s = buf.toString('hex')
+    const s = randomBytes(bytes).toString('hex')
     if (!/^0+$/.test(s)) return s
   }
 }

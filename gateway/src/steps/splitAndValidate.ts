@@ -195,18 +195,29 @@ function reject(index: number, id: string, reason: PartReason, message: string):
 export function measureProperties(value: Record<string, unknown>, depthCap: number): { depth: number; keys: number } {
   let maxDepth = 0
   let keys = 0
-  const stack: Array<[unknown, number]> = [[value, 1]]
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!
+  // two stacks rather than one of [node, depth] pairs: no array per nested value
+  const nodes: unknown[] = [value]
+  const depths: number[] = [1]
+  while (nodes.length > 0) {
+    const node = nodes.pop()
+    const depth = depths.pop()!
     if (depth > maxDepth) maxDepth = depth
     if (depth > depthCap) continue
     if (Array.isArray(node)) {
-      for (const child of node) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
+      for (const child of node) {
+        if (typeof child === 'object' && child !== null) {
+          nodes.push(child)
+          depths.push(depth + 1)
+        }
+      }
     } else {
       for (const k in node as Record<string, unknown>) {
         keys++
         const child = (node as Record<string, unknown>)[k]
-        if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
+        if (typeof child === 'object' && child !== null) {
+          nodes.push(child)
+          depths.push(depth + 1)
+        }
       }
     }
   }
