@@ -5,7 +5,9 @@
 // utime + stime (/proc/<pid>/stat, procStats.ts) over the measured window ÷ acknowledged events is the figure.
 // Rounds alternate the variants (A/B in one sitting); medians are printed.
 //   npm run bench:gateway                         (after npm run stack:up; ~2 min)
-//   npm run bench:gateway -- --seconds 10 --rounds 3 --variants kafka,fake --bodies identity,gzip --profile
+//   npm run bench:gateway -- --seconds 10 --rounds 3 --variants kafka,fake,steps,floor --bodies identity,gzip --profile
+// Variants: kafka, fake (default both), steps (the route's steps in this process), floor (body parse + one
+// serialization per event only).
 // --profile: each run's process writes a V8 CPU profile (--cpu-prof), summarized with profileSummary.ts.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { closeSync, mkdirSync, openSync, readdirSync } from 'node:fs'
@@ -45,7 +47,7 @@ async function main() {
   const say = (msg: string) => process.stderr.write(`[gateway-cost ${new Date().toISOString().slice(11, 19)}] ${msg}\n`)
   const pools = { identity: bodyPool({ batchSize: 100, gzip: false, invalidShare: 0 }), gzip: bodyPool({ batchSize: 100, gzip: true, invalidShare: 0 }) }
 
-  type Variant = 'kafka' | 'fake' | 'steps'
+  type Variant = 'kafka' | 'fake' | 'steps' | 'floor'
   type Run = { variant: Variant; body: 'identity' | 'gzip'; cpuUsPerEvent: number; eventsPerS: number; non2xx: number; profile?: string }
   const runs: Run[] = []
 
@@ -110,10 +112,10 @@ async function main() {
   for (let round = 1; round <= Number(values.rounds); round++) {
     for (const variant of variants) {
       for (const body of bodies) {
-        if (variant === 'steps') {
-          const { cpuUsPerEvent, eventsPerS } = await stepsCost(pools[body], body === 'gzip', seconds)
+        if (variant === 'steps' || variant === 'floor') {
+          const { cpuUsPerEvent, eventsPerS } = variant === 'steps' ? await stepsCost(pools[body], body === 'gzip', seconds) : await floorCost(pools[body], body === 'gzip', seconds)
           runs.push({ variant, body, cpuUsPerEvent, eventsPerS, non2xx: 0 })
-          say(`steps-${body}-r${round}: ${cpuUsPerEvent.toFixed(1)} µs CPU per event, ${Math.round(eventsPerS)} events/s (in this process, no HTTP, no Kafka)`)
+          say(`${variant}-${body}-r${round}: ${cpuUsPerEvent.toFixed(1)} µs CPU per event, ${Math.round(eventsPerS)} events/s (in this process, no HTTP, no Kafka)`)
           continue
         }
         const tag = `${variant}-${body}-r${round}`
@@ -134,7 +136,7 @@ async function main() {
     }
   }
 
-  const variantNames = { kafka: 'real Kafka (lz4, acks=all)', fake: 'fake producer (acks at once)', steps: 'route steps only (no HTTP, no Kafka)' }
+  const variantNames = { kafka: 'real Kafka (lz4, acks=all)', fake: 'fake producer (acks at once)', steps: 'route steps only (no HTTP, no Kafka)', floor: 'body parsed + each Kafka value serialized, nothing else' }
   const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!
   const lines = ['', `| gateway (1 worker) | body | CPU µs per acked event (median of ${values.rounds}) | events/s (median) | each round (µs) |`, '| --- | --- | ---: | ---: | --- |']
   for (const variant of variants) {
@@ -188,6 +190,31 @@ async function stepsCost(pool: BenchBody[], gzip: boolean, seconds: number) {
     events += pool[0]!.valid
   }
   const cpu = process.cpuUsage(cpu0)
+  return { cpuUsPerEvent: (cpu.user + cpu.system) / events, eventsPerS: (events / (performance.now() - t0)) * 1000 }
+}
+
+/**
+ * The work no gateway can skip for an event: the body decompressed (gzip) and parsed once, and each Kafka value
+ * (the enriched event, made beforehand) serialized once. The floor under the "steps" figure.
+ */
+async function floorCost(pool: BenchBody[], gzip: boolean, seconds: number) {
+  const { gunzipSync } = await import('node:zlib')
+  const { gatewayEvents } = await import('./gatewayEvents.ts')
+  const plain = gzip ? bodyPool({ batchSize: 100, gzip: false, invalidShare: 0 }) : pool
+  const enriched = plain.map((b) => gatewayEvents([b]))
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  let events = 0
+  let chars = 0 // what was made is used, so none of it can be optimized away
+  for (let i = 0; performance.now() - t0 < seconds * 1000; i++) {
+    const b = i % pool.length
+    const text = (gzip ? gunzipSync(pool[b]!.bytes) : pool[b]!.bytes).toString()
+    chars += (JSON.parse(text) as { data: unknown[] }).data.length
+    for (const e of enriched[b]!) chars += JSON.stringify(e).length
+    events += pool[b]!.valid
+  }
+  const cpu = process.cpuUsage(cpu0)
+  if (chars === 0) throw new Error('nothing was serialized')
   return { cpuUsPerEvent: (cpu.user + cpu.system) / events, eventsPerS: (events / (performance.now() - t0)) * 1000 }
 }
 
