@@ -22,13 +22,17 @@ describe('readStreamAtMost', () => {
   it('reads an empty body', async () => {
     expect(((await readStreamAtMost(Readable.from([]), 10, 0)) as Buffer).length).toBe(0)
   })
-  it('answers too-large past the limit and destroys the stream, without waiting for its end', async () => {
+  it('answers too-large past the limit without waiting for the end, and drains the rest (the 413 must still reach the client)', async () => {
     const s = new PassThrough()
     const read = readStreamAtMost(s, 1000)
     s.write(bytes(600))
-    s.write(bytes(600)) // never ended
+    s.write(bytes(600)) // not ended yet
     expect(await read).toBe('too-large')
-    expect(s.destroyed).toBe(true)
+    expect(s.destroyed).toBe(false)
+    const ended = new Promise((r) => s.once('end', r))
+    for (let i = 0; i < 100; i++) s.write(bytes(16_384)) // far past any buffer: read and dropped
+    s.end()
+    await ended
   })
   it('rejects when the stream fails or closes before its end (the client went away)', async () => {
     const failing = new PassThrough()

@@ -120,8 +120,8 @@ function tooLarge(message: string): { ok: false; status: 413; message: string } 
 
 /**
  * A Node stream's bytes, at most `limit` of them: with a declared Content-Length, copied into one buffer of
- * that size as they arrive; without, the chunks concatenated once at the end. Past the limit the stream is
- * destroyed (as cancelling req.body does) and the answer is 'too-large'.
+ * that size as they arrive; without, the chunks concatenated once at the end. Past the limit the answer is
+ * 'too-large' at once and the rest of the stream is drained.
  */
 export function readStreamAtMost(stream: Readable, limit: number, declared = NaN): Promise<Buffer | 'too-large'> {
   return new Promise((resolve, reject) => {
@@ -132,8 +132,10 @@ export function readStreamAtMost(stream: Readable, limit: number, declared = NaN
       const at = total
       total += chunk.length
       if (total > limit) {
+        // the rest is read and dropped, so the 413 still reaches the client (destroying the request
+        // would reset the connection first); REQUEST_TIMEOUT_MS bounds how long that may take
         done()
-        stream.destroy()
+        stream.resume()
         resolve('too-large')
       } else if (one && total <= one.length) {
         chunk.copy(one, at)
