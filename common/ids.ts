@@ -6,45 +6,43 @@ const POOL_SIZE = 16 * 256
 const pool = Buffer.allocUnsafe(POOL_SIZE)
 let poolOffset = POOL_SIZE
 
-function randomBytes10(): Buffer {
-  if (poolOffset + 10 > POOL_SIZE) {
+/** `n` (at most 16) random bytes from a pool refilled 4 KB at a time (one randomFillSync per ~400 ids). */
+function randomBytes(n: number): Buffer {
+  if (poolOffset + n > POOL_SIZE) {
     randomFillSync(pool)
     poolOffset = 0
   }
-  const out = pool.subarray(poolOffset, poolOffset + 10)
-  poolOffset += 10
+  const out = pool.subarray(poolOffset, poolOffset + n)
+  poolOffset += n
   return out
 }
 
 const hex: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
+/** The 48-bit timestamp part ("01a229bc-16a0-"), kept for the last millisecond: a request's items share it. */
+let lastMs = NaN
+let lastPrefix = ''
+
 export function uuidv7(now: number = Date.now()): string {
-  const r = randomBytes10()
-  const b = new Uint8Array(16)
-  // 48-bit big-endian timestamp
-  let ts = now
-  for (let i = 5; i >= 0; i--) {
-    b[i] = ts % 256
-    ts = Math.floor(ts / 256)
+  if (now !== lastMs) {
+    let ts = now
+    let h = ''
+    for (let i = 0; i < 6; i++) {
+      h = hex[ts % 256]! + h
+      ts = Math.floor(ts / 256)
+    }
+    lastPrefix = `${h.slice(0, 8)}-${h.slice(8)}-`
+    lastMs = now
   }
-  b[6] = 0x70 | (r[0]! & 0x0f)
-  b[7] = r[1]!
-  b[8] = 0x80 | (r[2]! & 0x3f)
-  for (let i = 9; i < 16; i++) b[i] = r[i - 6]!
-  let s = ''
-  for (let i = 0; i < 16; i++) {
-    s += hex[b[i]!]
-    if (i === 3 || i === 5 || i === 7 || i === 9) s += '-'
-  }
-  return s
+  const r = randomBytes(10)
+  // version 7 in the high nibble of byte 6, variant 10 in the high bits of byte 8, the rest random
+  return `${lastPrefix}${hex[0x70 | (r[0]! & 0x0f)]}${hex[r[1]!]}-${hex[0x80 | (r[2]! & 0x3f)]}${hex[r[3]!]}-${hex[r[4]!]}${hex[r[5]!]}${hex[r[6]!]}${hex[r[7]!]}${hex[r[8]!]}${hex[r[9]!]}`
 }
 
 /** Random lowercase hex of `bytes` bytes, never all zeros (W3C trace ids and span ids must not be). */
 export function randomHexId(bytes: 8 | 16): string {
   for (;;) {
-    const buf = Buffer.allocUnsafe(bytes)
-    randomFillSync(buf)
-    const s = buf.toString('hex')
+    const s = randomBytes(bytes).toString('hex')
     if (!/^0+$/.test(s)) return s
   }
 }

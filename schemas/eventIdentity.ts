@@ -8,7 +8,7 @@
 //     latency of each attempt; it is applied only beyond SKEW_TOLERANCE_MS (a wrong clock, not latency),
 //     so a well-set clock's resend keeps the client's own time, hence the same hour and partition.
 // Other ids keep today's behaviour: a fresh UUID v7 per request (resends are distinct rows).
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { uuidv7 } from '../common/ids.ts'
 import type { EnrichedEvent } from './event.ts'
 
@@ -39,7 +39,8 @@ export function eventIdentity(appId: string, clientId: string, clientTimestamp: 
 
 /** RFC 9562 version 5 (SHA-1, name-based). */
 export function uuidv5(namespace: Buffer, name: string): string {
-  const b = createHash('sha1').update(namespace).update(name, 'utf8').digest().subarray(0, 16)
+  // one-shot hash of namespace + name (crypto.hash: no Hash object per event)
+  const b = hash('sha1', Buffer.concat([namespace, Buffer.from(name, 'utf8')]), 'buffer').subarray(0, 16)
   b[6] = 0x50 | (b[6]! & 0x0f)
   b[8] = 0x80 | (b[8]! & 0x3f)
   const h = b.toString('hex')

@@ -5,7 +5,7 @@ import { isIP } from 'node:net'
 import { normalizeIp } from '../common/ip.ts'
 import { eventIdentity } from './eventIdentity.ts'
 import { ANY_CATEGORY, idField, type EnrichResult, type RequestFacts, type TelemetryType } from './telemetryType.ts'
-import { clientEventSchema, enrichedEventSchema, eventsTable, EVENT_SCHEMA_VERSION, toEventRow, type ClientEvent, type EnrichedEvent } from './event.ts'
+import { clientEventSchema, enrichedEventSchema, eventsTable, EVENT_SCHEMA_VERSION, parseCommonClientEvent, toEventRow, type ClientEvent, type EnrichedEvent } from './event.ts'
 
 export const eventType: TelemetryType<ClientEvent, EnrichedEvent> = {
   category: ANY_CATEGORY,
@@ -13,6 +13,7 @@ export const eventType: TelemetryType<ClientEvent, EnrichedEvent> = {
   messagePrefix: '',
   schemaVersion: EVENT_SCHEMA_VERSION,
   clientSchema: clientEventSchema,
+  parseCommon: parseCommonClientEvent,
   itemId: (item) => idField(item, 'id'),
   attributeObjects: (e) => (e.properties ? [['properties', e.properties]] : []),
   uniqueKey: (e) => e.id,

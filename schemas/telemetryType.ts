@@ -97,6 +97,8 @@ export type TelemetryType<Client = unknown, Enriched extends { backend_id: strin
   /** the Kafka header schema-version of its records */
   schemaVersion: number
   clientSchema: z.ZodType<Client, unknown>
+  /** optional: clientSchema's output for the common valid item without zod, undefined for anything else (zod then decides) */
+  parseCommon?(item: unknown): Client | undefined
   /** the id echoed in a /v1/batch part (before validation, so it is best effort) */
   itemId(item: unknown): string
   /** the JSON objects held by an item, by field name, checked against LIMIT_PROPERTY_DEPTH / LIMIT_PROPERTY_KEYS */
@@ -134,8 +136,10 @@ const recent: [{ second: number; text: string }, { second: number; text: string 
   { second: NaN, text: '' },
 ]
 
-export const hexTraceId = z.string().regex(/^(?!0{32})[0-9a-f]{32}$/, 'must be 32 lowercase hex characters, not all zero')
-export const hexSpanId = z.string().regex(/^(?!0{16})[0-9a-f]{16}$/, 'must be 16 lowercase hex characters, not all zero')
+export const TRACE_ID = /^(?!0{32})[0-9a-f]{32}$/
+export const SPAN_ID = /^(?!0{16})[0-9a-f]{16}$/
+export const hexTraceId = z.string().regex(TRACE_ID, 'must be 32 lowercase hex characters, not all zero')
+export const hexSpanId = z.string().regex(SPAN_ID, 'must be 16 lowercase hex characters, not all zero')
 export const jsonObject = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' })
 /**
  * A JSON object inside an enriched item (a Kafka value): the gateway checked its contents, the loader only

@@ -67,10 +67,14 @@ export function createApp(deps: GatewayDeps) {
       c.set('trace', trace)
       c.set('selfTraced', false)
     }
+    // set before the route answers, so c.json() builds the response with it: c.header() on a finished
+    // response rebuilds it around a stream of its body (a third of the gateway's HTTP cost per upload)
+    c.header('X-Request-ID', requestId)
     try {
       await next()
     } finally {
-      c.header('X-Request-ID', requestId)
+      // responses built by hand carry it already (refusals.ts); anything else gets it the slow way
+      if (!c.res.headers.has('X-Request-ID')) c.header('X-Request-ID', requestId)
       if (deps.isDraining?.()) c.header('Connection', 'close')
       const route = c.req.routePath || 'unmatched'
       const seconds = (performance.now() - started) / 1000

@@ -46,8 +46,9 @@ const grpcCodeFor: Record<RefusalStatus, number> = {
 }
 
 /** The refusal as a response, for the protocol of the request's path. Usable outside Hono (server.ts). */
-export function refusalResponse(req: Request, refusal: Refusal): Response {
+export function refusalResponse(req: Request, refusal: Refusal, requestId?: string): Response {
   const headers = new Headers()
+  if (requestId !== undefined) headers.set('X-Request-ID', requestId)
   if (refusal.retryAfterSeconds !== undefined) headers.set('Retry-After', String(refusal.retryAfterSeconds))
   if (refusal.wwwAuthenticate !== undefined) headers.set('WWW-Authenticate', refusal.wwwAuthenticate)
   if (OTLP_PATHS.includes(new URL(req.url).pathname)) {
@@ -63,5 +64,5 @@ export function refusalResponse(req: Request, refusal: Refusal): Response {
 /** Refuses the request in the context (its log line then carries the reason). */
 export function refuse(c: Context<GatewayEnv>, refusal: Refusal): Response {
   c.set('summary', { ...c.get('summary'), error: refusal.message.slice(0, 200) })
-  return refusalResponse(c.req.raw, refusal)
+  return refusalResponse(c.req.raw, refusal, c.get('requestId'))
 }

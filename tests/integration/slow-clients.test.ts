@@ -1,6 +1,7 @@
 // Hostile clients at the socket level, against the real Node HTTP server of the gateway: a body dribbled
 // byte by byte (slow loris) is cut off at REQUEST_TIMEOUT_MS, a header flood is refused, and the gateway
-// keeps serving everyone else.
+// keeps serving everyone else; a chunked body past LIMIT_BODY_BYTES is answered 413 on a connection that
+// stays usable.
 import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startGateway, type RunningGateway } from '../../gateway/src/server.ts'
@@ -49,6 +50,29 @@ describe('slow and flooding clients on the real server', () => {
     expect(r.response).toMatch(/^HTTP\/1\.1 408/)
     // and the server still answers others
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200)
+  })
+
+  it('answers 413 to a chunked body past LIMIT_BODY_BYTES, and serves the next request on the same connection', async () => {
+    const response = await new Promise<string>((resolve) => {
+      const socket = connect(gateway.port, '127.0.0.1')
+      let text = ''
+      socket.on('data', (d) => {
+        text += d.toString()
+        if (/HTTP\/1\.1 200[\s\S]*"status":"ok"/.test(text)) socket.end()
+      })
+      socket.on('error', () => {})
+      socket.on('close', () => resolve(text))
+      socket.on('connect', () => {
+        socket.write(`POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${INTEGRATION_DEV_KEY}\r\nTransfer-Encoding: chunked\r\n\r\n`)
+        const chunk = 'x'.repeat(64 * 1024)
+        const chunks = Math.ceil(config.limits.bodyBytes / chunk.length) + 2
+        for (let i = 0; i < chunks; i++) socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`)
+        socket.write('0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n')
+      })
+    })
+    expect(response).toMatch(/^HTTP\/1\.1 413/)
+    expect(response).toContain('body is larger than the limit 1 MB (LIMIT_BODY_BYTES)')
+    expect(response).toMatch(/HTTP\/1\.1 200[\s\S]*"status":"ok"/)
   })
 
   it('refuses a header flood with 431, and stays up', async () => {

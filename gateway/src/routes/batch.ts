@@ -28,7 +28,7 @@ export function batchRoute(deps: BatchDeps) {
     metrics.uploads.inc({ type: 'all_upload' })
 
     const decodeSpan = spans.child('decode')
-    const decoded = await decodeBody(c.req.raw, limits)
+    const decoded = await decodeBody(c.req.raw, limits, c.env?.incoming)
     decodeSpan?.end(decoded.ok ? {} : { error: decoded.message })
     if (!decoded.ok) return refuse(c, { status: decoded.status, message: decoded.message, retryable: false })
 

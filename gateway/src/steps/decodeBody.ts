@@ -1,5 +1,6 @@
 // Step 1 of POST /v1/batch: read the body within the byte limits, undo Content-Encoding, check UTF-8,
 // parse JSON. Everything that fails here fails the whole request (400 / 413 / 415).
+import type { Readable } from 'node:stream'
 import { promisify } from 'node:util'
 import * as zlib from 'node:zlib'
 import type { Limits } from '../../../common/config.ts'
@@ -36,7 +37,11 @@ async function inflateEitherForm(buf: Buffer, opts: zlib.ZlibOptions): Promise<B
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
-export async function decodeBody(req: Request, limits: Limits): Promise<DecodeResult> {
+/**
+ * `incoming`: the Node request under @hono/node-server's Request (the route's c.env.incoming), when there is
+ * one: its body is read from it directly, without the web Request and stream that req.body builds on first use.
+ */
+export async function decodeBody(req: Request, limits: Limits, incoming?: Readable): Promise<DecodeResult> {
   const contentType = mediaType(req)
   if (contentType !== 'application/json' && contentType !== 'text/plain') {
     return {
@@ -45,7 +50,7 @@ export async function decodeBody(req: Request, limits: Limits): Promise<DecodeRe
       message: `Content-Type ${contentType ? `"${contentType}"` : '(missing)'} is not supported: send application/json or text/plain`,
     }
   }
-  const read = await readDecompressedBody(req, limits)
+  const read = await readDecompressedBody(req, limits, incoming)
   if (!read.ok) return read
   const { body, compressedBytes } = read
 
@@ -73,7 +78,7 @@ export type ReadResult =
   | { ok: false; status: 400 | 413 | 415; message: string }
 
 /** The body within LIMIT_BODY_BYTES, with Content-Encoding undone within LIMIT_DECOMPRESSED_BYTES (also used by the OTLP routes). */
-export async function readDecompressedBody(req: Request, limits: Limits): Promise<ReadResult> {
+export async function readDecompressedBody(req: Request, limits: Limits, incoming?: Readable): Promise<ReadResult> {
   const encoding = (req.headers.get('content-encoding') ?? 'identity').trim().toLowerCase() || 'identity'
   const decompress = decompressors[encoding]
   if (encoding !== 'identity' && !decompress) {
@@ -88,7 +93,7 @@ export async function readDecompressedBody(req: Request, limits: Limits): Promis
   if (Number.isFinite(declared) && declared > limits.bodyBytes) {
     return tooLarge(`body is ${formatBytes(declared)}, limit ${formatBytes(limits.bodyBytes)} (LIMIT_BODY_BYTES)`)
   }
-  const raw = await readAtMost(req, limits.bodyBytes)
+  const raw = isUnreadStream(incoming) ? await readStreamAtMost(incoming, limits.bodyBytes, declared) : await readAtMost(req, limits.bodyBytes)
   if (raw === 'too-large') return tooLarge(`body is larger than the limit ${formatBytes(limits.bodyBytes)} (LIMIT_BODY_BYTES)`)
 
   let body = raw
@@ -112,6 +117,53 @@ export async function readDecompressedBody(req: Request, limits: Limits): Promis
 function tooLarge(message: string): { ok: false; status: 413; message: string } {
   return { ok: false, status: 413, message }
 }
+
+/**
+ * A Node stream's bytes, at most `limit` of them: with a declared Content-Length, copied into one buffer of
+ * that size as they arrive; without, the chunks concatenated once at the end. Past the limit the answer is
+ * 'too-large' at once and the rest of the stream is drained.
+ */
+export function readStreamAtMost(stream: Readable, limit: number, declared = NaN): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    let one = Number.isInteger(declared) && declared >= 0 && declared <= limit ? Buffer.allocUnsafe(declared) : null
+    let chunks: Buffer[] = []
+    let total = 0
+    const onData = (chunk: Buffer) => {
+      const at = total
+      total += chunk.length
+      if (total > limit) {
+        // the rest is read and dropped, so the 413 still reaches the client (destroying the request
+        // would reset the connection first); REQUEST_TIMEOUT_MS bounds how long that may take
+        done()
+        stream.resume()
+        resolve('too-large')
+      } else if (one && total <= one.length) {
+        chunk.copy(one, at)
+      } else {
+        // more than Content-Length said: Node's parser never lets this happen, but the chunks stay right
+        if (one) chunks = [one.subarray(0, at)]
+        one = null
+        chunks.push(chunk)
+      }
+    }
+    const onEnd = () => {
+      done()
+      resolve(one ? (total === one.length ? one : one.subarray(0, total)) : Buffer.concat(chunks, total))
+    }
+    const onError = (err: Error) => {
+      done()
+      reject(err)
+    }
+    const onClose = () => onError(new Error('the request body ended before it was complete'))
+    const done = () => {
+      stream.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose)
+    }
+    stream.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose)
+  })
+}
+
+/** A Node stream nothing has read yet (tests pass a bare { socket } as the bindings' incoming). */
+const isUnreadStream = (s: Readable | undefined): s is Readable => typeof s?.on === 'function' && s.readableDidRead === false
 
 async function readAtMost(req: Request, limit: number): Promise<Buffer | 'too-large'> {
   if (!req.body) return Buffer.alloc(0)
