@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { uuidv7 } from '../common/ids.ts'
 import type { PartReason } from './codes.ts'
 import type { BatchMeta } from './envelope.ts'
+import type { ItemLimits } from './fastAccept.ts'
 
 export const TYPED_SCHEMA_VERSION = 1
 
@@ -97,6 +98,11 @@ export type TelemetryType<Client = unknown, Enriched extends { backend_id: strin
   /** the Kafka header schema-version of its records */
   schemaVersion: number
   clientSchema: z.ZodType<Client, unknown>
+  /**
+   * Optional shortcut of validation (fastAccept.ts): true only for an item clientSchema accepts unchanged
+   * and within the item limits, so it skips the schema; false sends it through the full checks.
+   */
+  fastAccept?(item: unknown, limits: ItemLimits): boolean
   /** the id echoed in a /v1/batch part (before validation, so it is best effort) */
   itemId(item: unknown): string
   /** the JSON objects held by an item, by field name, checked against LIMIT_PROPERTY_DEPTH / LIMIT_PROPERTY_KEYS */
