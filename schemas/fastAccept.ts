@@ -79,6 +79,12 @@ export function boundedProperties(value: unknown, limits: ItemLimits): number {
 /** Deeper than this, an object without a depth limit takes the full path (the walk is recursive). */
 const UNLIMITED_DEPTH = 64
 
+/** Any JSON value (z.unknown, such as a log record's body): its JSON length bound, or -1 (also when undefined). */
+export function boundedJson(value: unknown): number {
+  const shape = { bytes: 0, depth: 0, keys: 0 }
+  return walk(value, 1, UNLIMITED_DEPTH, shape) ? shape.bytes : -1
+}
+
 /** A JSON object (jsonObject) whose contents are not limited: its JSON length bound, or -1. */
 export function boundedObject(value: unknown): number {
   if (!isPlainRecord(value)) return -1

@@ -78,7 +78,8 @@ function statusBound(v: unknown): number {
   return bytes
 }
 
-function scopeBound(v: unknown): number {
+/** scopeSchema: its JSON length bound, or -1. */
+export function scopeBound(v: unknown): number {
   if (!isPlainRecord(v)) return -1
   const name = boundedString(v.name, 0, 256)
   if (name < 0) return -1

@@ -5,6 +5,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../common/config.ts'
+import { acceptLogRecordFast } from '../../schemas/logRecordFastAccept.ts'
 import { acceptSpanFast } from '../../schemas/spanFastAccept.ts'
 import { serverSideFacts, type TelemetryType } from '../../schemas/telemetryType.ts'
 import { typeForCategory } from '../../schemas/telemetryTypes.ts'
@@ -12,7 +13,8 @@ import { enrichItems } from '../src/steps/enrichItems.ts'
 import { splitAndValidate } from '../src/steps/splitAndValidate.ts'
 
 const spanType = typeForCategory('spans')
-const withoutShortcut: TelemetryType = { ...spanType, fastAccept: undefined }
+const logType = typeForCategory('logs')
+const withoutShortcut = (type: TelemetryType): TelemetryType => ({ ...type, fastAccept: undefined })
 const defaults = loadConfig({}).limits
 const small = { ...defaults, eventBytes: 1500, propertyDepth: 3, propertyKeys: 6 }
 const facts = serverSideFacts({ requestId: 'r', receivedAt: 1_764_064_900_000, appId: '', category: 'spans' })
@@ -80,7 +82,7 @@ describe('the span validation shortcut never vouches for what the full path woul
       fc.property(span, (s) => {
         const item = asJson(s)
         if (acceptSpanFast(item, limits)) accepted++
-        expect(outcome(item, spanType, limits)).toBe(outcome(item, withoutShortcut, limits))
+        expect(outcome(item, spanType, limits)).toBe(outcome(item, withoutShortcut(spanType), limits))
       }),
       { numRuns: 2500, seed: 12 },
     )
@@ -105,8 +107,46 @@ describe('the span validation shortcut never vouches for what the full path woul
       scope: { name: '@opentelemetry/instrumentation-http', version: '0.57.0' },
     }
     expect(acceptSpanFast(usual, defaults)).toBe(true)
-    expect(outcome(usual, spanType, defaults)).toBe(outcome(usual, withoutShortcut, defaults))
+    expect(outcome(usual, spanType, defaults)).toBe(outcome(usual, withoutShortcut(spanType), defaults))
     expect(acceptSpanFast({ ...usual, end_time_unix_nano: '1764064899999999999' }, defaults)).toBe(false)
     expect(acceptSpanFast({ ...usual, attributes: { big: 'x'.repeat(6000) } }, defaults)).toBe(false) // 6 × 6000 may pass 32 KiB: measured exactly instead
   })
+})
+
+const logRecord = fc.record(
+  {
+    id: optional(text(128)),
+    time_unix_nano: nanos,
+    observed_time_unix_nano: optional(nanos),
+    severity_number: optional(fc.oneof({ arbitrary: fc.integer({ min: 0, max: 24 }), weight: 10 }, fc.constantFrom(-1, 25, 1.5, '9', -0))),
+    severity_text: optional(text(32)),
+    body: optional(fc.oneof({ arbitrary: fc.string({ maxLength: 40 }), weight: 6 }, jsonValue, fc.constant('z'.repeat(6000)))),
+    event_name: optional(text(256)),
+    trace_id: optional(id(32)),
+    span_id: optional(id(16)),
+    service: optional(text(256)),
+    attributes: optional(attributes),
+    resource_attributes: optional(attributes),
+    scope: optional(fc.oneof(fc.record({ name: text(256) }), fc.record({ name: text(256), version: text(128) }), rare(fc.constant({ name: 'a', other: 1 })))),
+    colour: rare(fc.constant('red')),
+  },
+  { requiredKeys: [] },
+)
+
+describe('the log record validation shortcut never vouches for what the full path would refuse or change', () => {
+  it.each([
+    ['small limits', small],
+    ['default limits', defaults],
+  ])('%s', (_label, limits) => {
+    let accepted = 0
+    fc.assert(
+      fc.property(logRecord, (r) => {
+        const item = asJson(r)
+        if (acceptLogRecordFast(item, limits)) accepted++
+        expect(outcome(item, logType, limits)).toBe(outcome(item, withoutShortcut(logType), limits))
+      }),
+      { numRuns: 2500, seed: 12 },
+    )
+    expect(accepted).toBeGreaterThan(50)
+  }, 120_000)
 })
