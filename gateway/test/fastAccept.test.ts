@@ -6,6 +6,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../common/config.ts'
 import { acceptLogRecordFast } from '../../schemas/logRecordFastAccept.ts'
+import { acceptMetricPointFast } from '../../schemas/metricPointFastAccept.ts'
 import { acceptSpanFast } from '../../schemas/spanFastAccept.ts'
 import { serverSideFacts, type TelemetryType } from '../../schemas/telemetryType.ts'
 import { typeForCategory } from '../../schemas/telemetryTypes.ts'
@@ -14,6 +15,7 @@ import { splitAndValidate } from '../src/steps/splitAndValidate.ts'
 
 const spanType = typeForCategory('spans')
 const logType = typeForCategory('logs')
+const metricType = typeForCategory('metrics')
 const withoutShortcut = (type: TelemetryType): TelemetryType => ({ ...type, fastAccept: undefined })
 const defaults = loadConfig({}).limits
 const small = { ...defaults, eventBytes: 1500, propertyDepth: 3, propertyKeys: 6 }
@@ -144,6 +146,56 @@ describe('the log record validation shortcut never vouches for what the full pat
         const item = asJson(r)
         if (acceptLogRecordFast(item, limits)) accepted++
         expect(outcome(item, logType, limits)).toBe(outcome(item, withoutShortcut(logType), limits))
+      }),
+      { numRuns: 2500, seed: 12 },
+    )
+    expect(accepted).toBeGreaterThan(50)
+  }, 120_000)
+})
+
+const number = fc.oneof({ arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }), weight: 10 }, fc.constantFrom(Number.NaN, Infinity, '1', -0, 2 ** 53))
+const counts = fc.oneof({ arbitrary: fc.nat(), weight: 10 }, fc.constantFrom(-1, 1.5, 2 ** 53, '3'))
+const metricPoint = fc
+  .record(
+    {
+      id: optional(text(128)),
+      name: text(256),
+      type: fc.constantFrom('gauge', 'sum', 'histogram', 'gauge', 'sum', 'histogram', 'summary'),
+      unit: optional(text(64)),
+      description: optional(text(1024)),
+      service: optional(text(256)),
+      time_unix_nano: nanos,
+      start_time_unix_nano: optional(nanos),
+      value: optional(number),
+      temporality: optional(fc.constantFrom('delta', 'cumulative', 'unspecified', 'DELTA')),
+      is_monotonic: optional(fc.oneof(fc.boolean(), fc.constant(1))),
+      count: optional(counts),
+      sum: optional(number),
+      min: optional(number),
+      max: optional(number),
+      bucket_counts: optional(fc.array(counts, { maxLength: 4 })),
+      explicit_bounds: optional(fc.array(number, { maxLength: 3 })),
+      attributes: optional(attributes),
+      resource_attributes: optional(attributes),
+      scope: optional(fc.oneof(fc.record({ name: text(256) }), rare(fc.constant({ name: 'a', other: 1 })))),
+      colour: rare(fc.constant('red')),
+    },
+    { requiredKeys: ['name', 'type', 'time_unix_nano'] },
+  )
+  // half of the histograms get bucket_counts that fit their explicit_bounds
+  .chain((p) => (p.type === 'histogram' && Array.isArray(p.explicit_bounds) ? fc.boolean().map((fit) => (fit ? { ...p, bucket_counts: [...p.explicit_bounds!.map(() => 1), 2], value: undefined, count: 3 } : p)) : fc.constant(p)))
+
+describe('the metric point validation shortcut never vouches for what the full path would refuse or change', () => {
+  it.each([
+    ['small limits', small],
+    ['default limits', defaults],
+  ])('%s', (_label, limits) => {
+    let accepted = 0
+    fc.assert(
+      fc.property(metricPoint, (p) => {
+        const item = asJson(p)
+        if (acceptMetricPointFast(item, limits)) accepted++
+        expect(outcome(item, metricType, limits)).toBe(outcome(item, withoutShortcut(metricType), limits))
       }),
       { numRuns: 2500, seed: 12 },
     )
