@@ -1,6 +1,7 @@
 // A log record: client shape (an item of /v1/batch with category "logs", and what an OTLP log record
 // becomes), enriched Kafka shape, topic, key, columns and row mapper.
 import { z } from 'zod'
+import { acceptLogRecordFast } from './logRecordFastAccept.ts'
 import { nsToMs, unixNano } from './time.ts'
 import { dateTimeText, hexSpanId, hexTraceId, idField, jsonObject, storedJsonObject, scopeSchema, serverFields, serviceOf, type TelemetryType, serverColumns, serverFieldValues, serverRowValues, duplicateInRequest, TYPED_SCHEMA_VERSION } from './telemetryType.ts'
 
@@ -71,6 +72,7 @@ export const logRecordType: TelemetryType<ClientLogRecord, EnrichedLogRecord> = 
   messagePrefix: 'log record: ',
   schemaVersion: TYPED_SCHEMA_VERSION,
   clientSchema: clientLogRecordSchema,
+  fastAccept: acceptLogRecordFast,
   itemId: (item) => idField(item, 'id'),
   attributeObjects: (r) => [['attributes', r.attributes ?? {}], ['resource_attributes', r.resource_attributes ?? {}]],
   uniqueKey: (r) => r.id ?? '',

@@ -2,6 +2,7 @@
 // category "metrics", and what each OTLP data point becomes), enriched Kafka shape, topic, key, columns
 // and row mapper.
 import { z } from 'zod'
+import { acceptMetricPointFast } from './metricPointFastAccept.ts'
 import { nsToMs, unixNano } from './time.ts'
 import { dateTimeText, idField, jsonObject, storedJsonObject, scopeSchema, serverFields, serviceOf, type TelemetryType, serverColumns, serverFieldValues, serverRowValues, duplicateInRequest, TYPED_SCHEMA_VERSION } from './telemetryType.ts'
 
@@ -112,6 +113,7 @@ export const metricPointType: TelemetryType<ClientMetricPoint, EnrichedMetricPoi
   messagePrefix: 'metric point: ',
   schemaVersion: TYPED_SCHEMA_VERSION,
   clientSchema: clientMetricPointSchema,
+  fastAccept: acceptMetricPointFast,
   itemId: (item) => idField(item, 'id'),
   attributeObjects: (p) => [['attributes', p.attributes ?? {}], ['resource_attributes', p.resource_attributes ?? {}]],
   uniqueKey: (p) => p.id ?? '',

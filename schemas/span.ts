@@ -1,6 +1,7 @@
 // A span: one declaration of its client shape (an item of /v1/batch with category "spans", and what an
 // OTLP span becomes), its enriched Kafka shape, topic, key, ClickHouse columns and row mapper.
 import { z } from 'zod'
+import { acceptSpanFast } from './spanFastAccept.ts'
 import { nsToMs, unixNano } from './time.ts'
 import { dateTimeText, hexSpanId, hexTraceId, idField, jsonObject, storedJsonObject, scopeSchema, serverFields, serviceOf, type TelemetryType, serverColumns, serverFieldValues, serverRowValues, duplicateInRequest, TYPED_SCHEMA_VERSION } from './telemetryType.ts'
 
@@ -89,6 +90,7 @@ export const spanType: TelemetryType<ClientSpan, EnrichedSpan> = {
   messagePrefix: 'span: ',
   schemaVersion: TYPED_SCHEMA_VERSION,
   clientSchema: clientSpanSchema,
+  fastAccept: acceptSpanFast,
   itemId: (item) => idField(item, 'span_id'),
   attributeObjects: (s) => [['attributes', s.attributes ?? {}], ['resource_attributes', s.resource_attributes ?? {}], ...(s.events ?? []).map((e, i): [string, Record<string, unknown>] => [`events.${i}.attributes`, e.attributes ?? {}])],
   uniqueKey: (s) => `${s.trace_id}/${s.span_id}`,

@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { uuidv7 } from '../common/ids.ts'
 import type { PartReason } from './codes.ts'
 import type { BatchMeta } from './envelope.ts'
+import type { ItemLimits } from './fastAccept.ts'
 
 export const TYPED_SCHEMA_VERSION = 1
 
@@ -97,7 +98,12 @@ export type TelemetryType<Client = unknown, Enriched extends { backend_id: strin
   /** the Kafka header schema-version of its records */
   schemaVersion: number
   clientSchema: z.ZodType<Client, unknown>
-  /** optional: clientSchema's output for the common valid item without zod, undefined for anything else (zod then decides) */
+  /**
+   * Optional shortcut of validation (fastAccept.ts): true only for an item clientSchema accepts unchanged
+   * and within the item limits, so it skips the schema; false sends it through the full checks.
+   */
+  fastAccept?(item: unknown, limits: ItemLimits): boolean
+  /** optional, for types whose items are not vouched for whole by fastAccept: clientSchema's output for the common valid item without zod, undefined for anything else (zod then decides); the item limits are then checked by the step */
   parseCommon?(item: unknown): Client | undefined
   /** the id echoed in a /v1/batch part (before validation, so it is best effort) */
   itemId(item: unknown): string

@@ -118,6 +118,29 @@ describe('protobuf and JSON from the OpenTelemetry JS serializers give the same 
 })
 
 describe('OTLP refusals', () => {
+  it('numbers each refusal by its place in the request, whether mapping or validation refused it', async () => {
+    const { app } = testApp()
+    const point = (value: number, time: string) => ({ timeUnixNano: time, asDouble: value })
+    const request = {
+      resourceMetrics: [
+        {
+          scopeMetrics: [
+            {
+              metrics: [
+                { name: 'latency', summary: { dataPoints: [{}] } },
+                { name: 'queue', gauge: { dataPoints: [point(1, '1764064900000000000'), point(2, '12'), point(3, '1764064900000000000')] } },
+              ],
+            },
+          ],
+        },
+      ],
+    }
+    const res = await post(app, '/v1/metrics', JSON.stringify(request), { 'content-type': 'application/json' })
+    const body = (await res.json()) as { partialSuccess: { rejectedDataPoints: string; errorMessage: string } }
+    expect(body.partialSuccess.rejectedDataPoints).toBe('2')
+    expect(body.partialSuccess.errorMessage).toMatch(/^2 of 4 metric points refused: #0: metric "latency": summary points are not supported.*; #2: metric point: time_unix_nano: /)
+  })
+
   it('400 with a google.rpc.Status (protobuf) for bytes that are not the message', async () => {
     const { app, producer } = testApp()
     const res = await post(app, '/v1/traces', new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]), { 'content-type': 'application/x-protobuf' })

@@ -1,7 +1,6 @@
 // OTLP/HTTP protobuf: the request and response messages from schemas/otlp/otlp.proto, loaded once by
-// protobufjs (no generated code). Decoded requests are turned into the OTLP/JSON shape (lowerCamelCase
-// keys, int64 as decimal strings, enums as numbers, trace and span ids as hex), so one mapper serves both
-// encodings.
+// protobufjs (no generated code). Decoded requests keep OTLP/JSON's lowerCamelCase field names and enums as
+// numbers, so one mapper (otlpToItems.ts) reads both encodings; it converts int64 and bytes fields itself.
 import { readFileSync } from 'node:fs'
 import protobuf from 'protobufjs'
 
@@ -25,25 +24,12 @@ const rpcStatus = root.lookupType('otlp.RpcStatus')
 /** The name of the rejected-count field of each signal's partial_success. */
 export const rejectedField = { traces: 'rejectedSpans', metrics: 'rejectedDataPoints', logs: 'rejectedLogRecords' } as const
 
-const ID_FIELDS = new Set(['traceId', 'spanId', 'parentSpanId'])
-
-/** Protobuf bytes → OTLP/JSON-shaped object. Throws on bytes that are not the message. */
+/**
+ * Protobuf bytes → the decoded request message, read as it is by otlpToItems (no toObject copy: see
+ * wireValues.ts for how its fields are read). Throws on bytes that are not the message.
+ */
 export function decodeProtobufRequest(kind: SignalKind, body: Uint8Array): Record<string, unknown> {
-  const type = requestTypes[kind]
-  const message = type.decode(body)
-  const obj = type.toObject(message, { longs: String, enums: Number, bytes: String, defaults: false, arrays: true })
-  return idsToHex(obj) as Record<string, unknown>
-}
-
-// OTLP/JSON writes trace and span ids as hex, protobuf's JSON form as base64: convert the id fields.
-function idsToHex(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(idsToHex)
-  if (typeof node !== 'object' || node === null) return node
-  const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(node)) {
-    out[k] = ID_FIELDS.has(k) && typeof v === 'string' ? Buffer.from(v, 'base64').toString('hex') : idsToHex(v)
-  }
-  return out
+  return requestTypes[kind].decode(body) as unknown as Record<string, unknown>
 }
 
 export type PartialSuccess = { rejected: number; errorMessage: string } | null

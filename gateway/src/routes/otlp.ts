@@ -10,7 +10,7 @@ import type { TelemetryType } from '../../../schemas/telemetryType.ts'
 import { ANY_APP } from '../auth/writeKeys.ts'
 import type { GatewayEnv } from '../gatewayEnv.ts'
 import { encodeResponse, type SignalKind } from '../otlp/otlpProto.ts'
-import { otlpToItems } from '../otlp/otlpToItems.ts'
+import { otlpToItems, type OtlpItem } from '../otlp/otlpToItems.ts'
 import { refuse } from '../refusals.ts'
 import { traceRequest, type StepSpans } from '../selfTraceRequest.ts'
 import { decodeOtlp, type OtlpEncoding } from '../steps/decodeOtlp.ts'
@@ -45,13 +45,14 @@ export function otlpRoute(kind: SignalKind, type: TelemetryType, deps: OtlpDeps)
       log.warn('OTLP request with no items: nothing stored', { request_id: c.get('requestId'), signal: kind, encoding, hint: `an OTLP/JSON body has resource${kind === 'traces' ? 'Spans' : kind === 'metrics' ? 'Metrics' : 'Logs'} at its top level` })
     }
     // items OTLP could not even map are refused as invalid; the others take the steps /v1/batch items take
-    const mappable = mapped.items.flatMap((m, index) => (m.ok ? [{ index, item: m.item }] : []))
-    const unmappable: Rejected[] = mapped.items.flatMap((m, index) => (m.ok ? [] : [{ index, id: '', ok: false as const, reason: 'INVALID_EVENT' as const, message: m.message }]))
+    const { items, indexes, unmappable } = splitMapped(mapped.items)
     // OTLP has no app id of its own: items carry the app of the write key that sent them ('' for a key of every app)
     const scope = c.get('writeScope')
     const facts = requestFacts(c, deps, { receivedAt, appId: scope && scope.appId !== ANY_APP ? scope.appId : '', category: type.category, meta: null })
-    const ingested = await ingestItems(mappable.map((m) => m.item), type, facts, spans, c, deps)
-    const enriched = ingested.outcomes.map((o, i) => ({ ...o, index: mappable[i]!.index }))
+    const ingested = await ingestItems(items, type, facts, spans, c, deps)
+    const enriched = ingested.outcomes
+    // outcomes count the mappable items; with unmappable ones among them, index them in the request
+    if (unmappable.length > 0) for (const o of enriched) o.index = indexes[o.index]!
     const { produced } = ingested
 
     const refused = [...unmappable, ...enriched.filter((o): o is Rejected => !o.ok)].sort((a, b) => a.index - b.index)
@@ -67,6 +68,20 @@ export function otlpRoute(kind: SignalKind, type: TelemetryType, deps: OtlpDeps)
     const partial = refused.length > 0 ? { rejected: refused.length, errorMessage: describeRefusals(refused, mapped.items.length, type) } : null
     return respond(c, 200, encodeResponse(kind, partial, encoding), encoding)
   }
+}
+
+/** The mapped items to validate (and their index in the request) and those refused already. */
+function splitMapped(mapped: OtlpItem[]): { items: unknown[]; indexes: number[]; unmappable: Rejected[] } {
+  const items: unknown[] = []
+  const indexes: number[] = []
+  const unmappable: Rejected[] = []
+  mapped.forEach((m, index) => {
+    if (m.ok) {
+      items.push(m.item)
+      indexes.push(index)
+    } else unmappable.push({ index, id: '', ok: false, reason: 'INVALID_EVENT', message: m.message })
+  })
+  return { items, indexes, unmappable }
 }
 
 /** "2 of 5 spans refused: #1: span: trace_id: must be ...; #4: ..." (the first five reasons). */

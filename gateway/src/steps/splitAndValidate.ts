@@ -67,6 +67,8 @@ export function splitAndValidate(data: unknown[], type: TelemetryType, limits: L
 
 function validateOne(item: unknown, index: number, type: TelemetryType, limits: Limits): ValidationOutcome {
   const id = type.itemId(item)
+  // the type's shortcut vouches for the common valid item in one walk; all else is checked and worded below
+  if (type.fastAccept?.(item, limits)) return { index, id, ok: true, item }
   // the exact size only when a cheap bound of it passes the limit (a JSON.stringify per item was 5 % of the gateway)
   const bytes = jsonBytesAtMost(item, limits.eventBytes) <= limits.eventBytes ? 0 : jsonBytes(item)
   if (bytes > limits.eventBytes) {
