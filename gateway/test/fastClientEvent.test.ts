@@ -64,6 +64,10 @@ describe('parseCommonClientEvent', () => {
 describe('jsonBytesAtMost', () => {
   const exact = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? '')
 
+  it('counts the longest number text, 25 characters (a random double found it once)', () => {
+    for (const n of [-0.0000012345678901234567, -1.2345678901234567e-308, -123456789012345680000]) expect(jsonBytesAtMost(n, 1_000_000)).toBeGreaterThanOrEqual(exact(n))
+  })
+
   it('is never below the JSON size of a JSON value (escapes, non-ASCII, lone surrogates, exponents)', () => {
     const unit = fc.constantFrom('a', '"', '\\', '\n', '\u0001', 'é', '€', '😀', '\ud800', '\udfff', ' ')
     const text = fc.array(unit, { maxLength: 40 }).map((u) => u.join(''))
