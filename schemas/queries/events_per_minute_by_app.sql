@@ -1,20 +1,20 @@
--- Events per minute per app, for the 8 apps with the most events in the window.
+-- Events per minute per app, for the 8 apps with the most events in the window (whole minutes, from the events_rollup_1m rollup).
 -- @param from DateTime -1h
 -- @param to DateTime now
 SELECT
-    toStartOfMinute(timestamp) AS minute,
+    minute,
     app_id,
-    count() AS events
-FROM events FINAL
-WHERE timestamp >= {from:DateTime} AND timestamp < {to:DateTime}
+    uniqExactMerge(event_ids) AS events
+FROM events_rollup_1m
+WHERE minute >= toStartOfMinute({from:DateTime}) AND minute < {to:DateTime}
     -- GLOBAL: on a cluster the top apps are chosen over every shard, not per shard
     AND app_id GLOBAL IN
     (
         SELECT app_id
-        FROM events
-        WHERE timestamp >= {from:DateTime} AND timestamp < {to:DateTime}
+        FROM events_rollup_1m
+        WHERE minute >= toStartOfMinute({from:DateTime}) AND minute < {to:DateTime}
         GROUP BY app_id
-        ORDER BY count() DESC, app_id
+        ORDER BY uniqExactMerge(event_ids) DESC, app_id
         LIMIT 8
     )
 GROUP BY minute, app_id
