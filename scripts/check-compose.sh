@@ -40,7 +40,7 @@ failed=0
 failures=()
 
 # 1. Valid with a dummy password (exported only for this command).
-if CLICKHOUSE_PASSWORD=check-only GRAFANA_ADMIN_PASSWORD=check-only dc config -q >"$OUT" 2>&1; then
+if CLICKHOUSE_PASSWORD=check-only CLICKHOUSE_READER_PASSWORD=check-only GRAFANA_ADMIN_PASSWORD=check-only dc config -q >"$OUT" 2>&1; then
   passed=$((passed + 1))
   echo "ok   config -q accepts the file with CLICKHOUSE_PASSWORD set"
 else
@@ -51,7 +51,7 @@ else
 fi
 
 # 2. Refused without a password, and for that reason.
-if env -u CLICKHOUSE_PASSWORD GRAFANA_ADMIN_PASSWORD=check-only \
+if env -u CLICKHOUSE_PASSWORD CLICKHOUSE_READER_PASSWORD=check-only GRAFANA_ADMIN_PASSWORD=check-only \
     docker-compose --env-file "$EMPTY_ENV" -f "$COMPOSE_FILE" config -q >"$OUT" 2>&1; then
   failed=$((failed + 1))
   failures+=("config without CLICKHOUSE_PASSWORD was accepted")
@@ -68,7 +68,7 @@ fi
 
 # 3. The cluster variant, merged over the base file.
 CLUSTER_FILE="$ROOT/compose/docker-compose.cluster.yml"
-if CLICKHOUSE_PASSWORD=check-only GRAFANA_ADMIN_PASSWORD=check-only dc -f "$CLUSTER_FILE" config >"$OUT" 2>&1 \
+if CLICKHOUSE_PASSWORD=check-only CLICKHOUSE_READER_PASSWORD=check-only GRAFANA_ADMIN_PASSWORD=check-only dc -f "$CLUSTER_FILE" config >"$OUT" 2>&1 \
     && python3 "$ROOT/scripts/check_compose_cluster.py" "$OUT" "$ROOT/compose/cluster" >"$OUT.check" 2>&1; then
   passed=$((passed + 1))
   echo "ok   cluster variant: $(cat "$OUT.check")"
@@ -91,7 +91,7 @@ want=(
   "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '3'"
 )
 missing=()
-if CLICKHOUSE_PASSWORD=check-only GRAFANA_ADMIN_PASSWORD=check-only dc -f "$KAFKA_CLUSTER_FILE" config >"$OUT" 2>&1; then
+if CLICKHOUSE_PASSWORD=check-only CLICKHOUSE_READER_PASSWORD=check-only GRAFANA_ADMIN_PASSWORD=check-only dc -f "$KAFKA_CLUSTER_FILE" config >"$OUT" 2>&1; then
   for w in "${want[@]}"; do grep -qF -- "$w" "$OUT" || missing+=("$w"); done
 else
   missing+=("(config refused the file)")
@@ -107,12 +107,20 @@ else
 fi
 
 # 5. Grafana: the provisioned dashboard is JSON whose panels use the provisioned data source, and every
-#    mounted provisioning path exists (the dashboard's SQL itself runs in scripts/check_chdb.py).
-if python3 - "$ROOT/compose/grafana" >"$OUT" 2>&1 <<'PY'
+#    mounted provisioning path exists (the dashboard's SQL itself runs in scripts/check_chdb.py); the data source
+#    reads as the read-only user (made by compose/clickhouse/initdb/reader.sh); Grafana never gets the admin's password.
+if python3 - "$ROOT/compose/grafana" "$COMPOSE_FILE" >"$OUT" 2>&1 <<'PY'
 import json, re, sys
 from pathlib import Path
 g = Path(sys.argv[1])
-uid = re.search(r"uid:\s*(\S+)", (g / "provisioning/datasources/clickhouse.yml").read_text()).group(1)
+source = (g / "provisioning/datasources/clickhouse.yml").read_text()
+uid = re.search(r"uid:\s*(\S+)", source).group(1)
+assert re.search(r"^\s*username: \$CLICKHOUSE_READER_USER$", source, re.M), "data source user is not $CLICKHOUSE_READER_USER"
+assert re.search(r"^\s*password: \$CLICKHOUSE_READER_PASSWORD$", source, re.M), "data source password is not $CLICKHOUSE_READER_PASSWORD"
+grafana = re.search(r"^  grafana:\n(.*?)(?=^  \w[\w-]*:\n|^\S)", Path(sys.argv[2]).read_text(), re.M | re.S).group(1)
+assert not re.search(r"\bCLICKHOUSE_(USER|PASSWORD)\b", grafana), "grafana gets the ClickHouse admin's user or password"
+initdb = (Path(sys.argv[2]).parent / "clickhouse/initdb/reader.sh").read_text()
+assert "readonly = 1 CONST" in initdb and "GRANT SELECT ON telemetry.*" in initdb, "reader.sh makes no read-only user"
 assert (g / "provisioning/dashboards/telemetry.yml").is_file(), "dashboard provider missing"
 d = json.loads((g / "dashboards/telemetry.json").read_text())
 panels = [p for p in d["panels"] if p["type"] != "row"]
@@ -122,7 +130,7 @@ assert len(ids) == len(set(ids)), "panel ids repeat"
 for p in panels:
     assert p["datasource"]["uid"] == uid, f"{p['title']}: data source {p['datasource']} is not the provisioned {uid}"
     assert p["targets"] and all(t["rawSql"].strip() for t in p["targets"]), f"{p['title']}: no SQL"
-print(f"{len(panels)} panels on data source {uid}")
+print(f"{len(panels)} panels on data source {uid}, read as the read-only user")
 PY
 then
   passed=$((passed + 1))

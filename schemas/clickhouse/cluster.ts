@@ -11,7 +11,13 @@
 // merge) collapses then always live on one shard, and a replayed row goes to the shard of its first copy.
 // Tables only filled by materialized views need none (they are sharded like their source).
 
-export type DdlStatement = { file: string; sql: string; shardKey?: string }
+export type DdlStatement = {
+  file: string
+  sql: string
+  shardKey?: string
+  /** `-- @backfill <time column>`: fill the view's target from its source when created (backfill.ts) */
+  backfill?: string
+}
 export type ClusterTarget = { cluster: string; database: string }
 
 /** Identifiers were validated as plain (config: CLICKHOUSE_CLUSTER, CLICKHOUSE_DATABASE); quoted as such. */

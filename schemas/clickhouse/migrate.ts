@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ClickHouseConfig } from '../../common/config.ts'
 import { createClickHouse } from '../../common/clickhouse.ts'
+import { backfills, missingTables, runBackfill } from './backfill.ts'
 import { clusterStatements, type DdlStatement } from './cluster.ts'
 
 export const ddlDir = import.meta.dirname
@@ -19,9 +20,9 @@ export function ddlStatements(dir: string = ddlDir): DdlStatement[] {
     .flatMap((file) =>
       readFileSync(join(dir, file), 'utf8')
         .split(/;\s*(?:\n|$)/)
-        .map((chunk) => ({ sql: stripComments(chunk).trim(), shardKey: /^\s*-- @shard_key (.+)$/m.exec(chunk)?.[1]?.trim() }))
+        .map((chunk) => ({ sql: stripComments(chunk).trim(), shardKey: /^\s*-- @shard_key (.+)$/m.exec(chunk)?.[1]?.trim(), backfill: /^\s*-- @backfill (\w+)/m.exec(chunk)?.[1] }))
         .filter((s) => s.sql)
-        .map(({ sql, shardKey }) => ({ file, sql, ...(shardKey ? { shardKey } : {}) })),
+        .map(({ sql, shardKey, backfill }) => ({ file, sql, ...(shardKey ? { shardKey } : {}), ...(backfill ? { backfill } : {}) })),
     )
 }
 
@@ -53,10 +54,14 @@ export async function migrate(config: ClickHouseConfig): Promise<string[]> {
     const major = Number(((await rs.json()) as Array<{ version: string }>)[0]?.version.split('.')[0])
     // the OpenTelemetry-named views are plain views for one server; a cluster keeps the declared tables only
     const current = !config.cluster && major >= CURRENT_ENGINE_MAJOR ? ddlStatements(currentEngineDdlDir) : []
+    // a rollup this run creates starts empty: filled from what its source already holds (one server; README)
+    const fills = config.cluster ? [] : backfills(ddlStatements())
+    const created = await missingTables(db, fills.map((f) => f.table))
     for (const { file, sql } of [...statementsFor(config), ...current]) {
       await db.command({ query: sql })
       applied.push(file)
     }
+    for (const fill of fills.filter((f) => created.has(f.table))) await runBackfill(db, fill)
   } finally {
     await db.close()
   }

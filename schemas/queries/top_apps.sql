@@ -1,13 +1,13 @@
--- Apps by events in a time window, with their last event time.
+-- Apps by events in a time window, with their last event time (whole minutes, from the events_rollup_1m rollup).
 -- @param from DateTime -24h
 -- @param to DateTime now
 -- @param limit UInt32 50
 SELECT
     app_id,
-    count() AS events,
-    max(timestamp) AS last_event
-FROM events FINAL
-WHERE timestamp >= {from:DateTime} AND timestamp < {to:DateTime}
+    uniqExactMerge(event_ids) AS events,
+    maxMerge(max_timestamp) AS last_event
+FROM events_rollup_1m
+WHERE minute >= toStartOfMinute({from:DateTime}) AND minute < {to:DateTime}
 GROUP BY app_id
 ORDER BY events DESC, app_id
 LIMIT {limit:UInt32}

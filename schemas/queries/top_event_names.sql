@@ -1,15 +1,15 @@
--- The most frequent event names per app in a time window.
+-- The most frequent event names per app in a time window (whole minutes, from the events_rollup_1m rollup).
 -- @param from DateTime -24h
 -- @param to DateTime now
 -- @param limit UInt32 20
 SELECT
     app_id,
     name,
-    count() AS events,
-    min(timestamp) AS first_seen,
-    max(timestamp) AS last_seen
-FROM events FINAL
-WHERE timestamp >= {from:DateTime} AND timestamp < {to:DateTime}
+    uniqExactMerge(event_ids) AS events,
+    minMerge(min_timestamp) AS first_seen,
+    maxMerge(max_timestamp) AS last_seen
+FROM events_rollup_1m
+WHERE minute >= toStartOfMinute({from:DateTime}) AND minute < {to:DateTime}
 GROUP BY app_id, name
 ORDER BY events DESC, app_id, name
 LIMIT {limit:UInt32}

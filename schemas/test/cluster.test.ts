@@ -15,7 +15,7 @@ describe('cluster form of the DDL (CLICKHOUSE_CLUSTER)', () => {
 
   it('every table becomes a replicated local table and a Distributed table of the same name, on the cluster', () => {
     const tables = ddlStatements().flatMap((s) => /^CREATE TABLE IF NOT EXISTS (\w+)/.exec(s.sql)?.[1] ?? [])
-    expect(tables).toEqual(['events', 'spans', 'spans_by_trace', 'metric_points', 'metric_rollup_1m', 'logs'])
+    expect(tables).toEqual(['events', 'spans', 'spans_by_trace', 'metric_points', 'metric_rollup_1m', 'logs', 'events_rollup_1m'])
     for (const t of tables) {
       const local = cluster.find((s) => s.sql.startsWith(`CREATE TABLE IF NOT EXISTS \`telemetry\`.\`${t}_local\` ON CLUSTER \`telemetry\`\n(`))
       expect(local?.sql).toMatch(new RegExp(`\\nENGINE = Replicated(Replacing|Aggregating)MergeTree\\('/clickhouse/tables/\\{shard\\}/telemetry/${t}_local', '\\{replica\\}'\\)\\n`))
@@ -39,9 +39,11 @@ describe('cluster form of the DDL (CLICKHOUSE_CLUSTER)', () => {
 
   it('materialized views run per shard: they read and write the local tables', () => {
     const views = cluster.filter((s) => s.sql.startsWith('CREATE MATERIALIZED VIEW'))
-    expect(views.map((v) => /`(\w+_mv)`/.exec(v.sql)![1])).toEqual(['spans_by_trace_mv', 'metric_rollup_1m_mv'])
+    expect(views.map((v) => /`(\w+_mv)`/.exec(v.sql)![1])).toEqual(['spans_by_trace_mv', 'metric_rollup_1m_mv', 'events_rollup_1m_mv'])
     expect(views[0]!.sql).toMatch(/ TO `telemetry`.`spans_by_trace_local` AS\n[\s\S]*\nFROM `telemetry`.`spans_local`$/)
     expect(views[1]!.sql).toMatch(/ TO `telemetry`.`metric_rollup_1m_local` AS\n[\s\S]*\nFROM `telemetry`.`metric_points_local`\nGROUP BY/)
+    // events are sharded by backend_id, so a resent or replayed event meets its first copy's set on one shard
+    expect(views[2]!.sql).toMatch(/ TO `telemetry`.`events_rollup_1m_local` AS\n[\s\S]*\nFROM `telemetry`.`events_local`\nGROUP BY/)
   })
 
   it('keeps engine parameters after the replication ones, and refuses what it cannot transform', () => {

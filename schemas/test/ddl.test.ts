@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { backfillDay, backfills } from '../clickhouse/backfill.ts'
 import { ddlStatements } from '../clickhouse/migrate.ts'
 import { eventsTable, topicFor, topicPattern } from '../event.ts'
 import { partCodes } from '../codes.ts'
@@ -28,6 +29,14 @@ describe('ClickHouse DDL matches the declarations in schemas/', () => {
 
   it('every statement is idempotent', () => {
     for (const { sql } of ddlStatements()) expect(sql).toMatch(/^CREATE (TABLE|MATERIALIZED VIEW|VIEW|DATABASE) IF NOT EXISTS/)
+  })
+
+  it('only the events rollup is backfilled when created (its states are set unions), a day at a time', () => {
+    const fills = backfills(ddlStatements())
+    expect(fills.map((f) => [f.table, f.source, f.timeColumn])).toEqual([['events_rollup_1m', 'events', 'timestamp']])
+    expect(backfillDay(fills[0]!, '2026-11-29')).toMatch(/^INSERT INTO events_rollup_1m SELECT\n[\s\S]*\nFROM events\nWHERE toDate\(timestamp\) = toDate\('2026-11-29'\)\nGROUP BY minute, app_id, category, name, country$/)
+    expect(() => backfillDay(fills[0]!, "2026-11-29') OR 1 = 1 --")).toThrow(/not a date/)
+    expect(() => backfills([{ file: 'x.sql', sql: 'CREATE TABLE IF NOT EXISTS t (a UInt8) ENGINE = Memory', backfill: 'a' }])).toThrow(/@backfill is for/)
   })
 })
 

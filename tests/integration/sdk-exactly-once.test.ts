@@ -115,6 +115,10 @@ describe(`SDK exactly once: ${N} events, Kafka stopped ~10 s, answers cut by a p
     console.log(`sdk e2e: ClickHouse count() FINAL ${agg!.final}, uniqExact(event_id) ${agg!.ids}, rows before collapsing ${agg!.raw}`)
     expect(Number(agg!.final)).toBe(N)
     expect(Number(agg!.ids)).toBe(N)
+    // the console's count of the app (top_apps reads events_rollup_1m, which every resent copy reached) is N too
+    const topApps = shippedQueries().find((q) => q.name === 'top_apps')!
+    const apps = await queryRows<{ app_id: string; events: string }>(config, bindQuery(topApps, { from: '-1d', to: String(Date.now() + 60_000), limit: '10000' }))
+    expect(Number(apps.find((r) => r.app_id === appId)?.events)).toBe(N)
     const stored = await queryRows<{ event_id: string }>(config, `SELECT event_id FROM events FINAL WHERE ${where}`)
     expect(new Set(stored.map((r) => r.event_id))).toEqual(new Set(tracked))
   }, 240_000)
