@@ -91,6 +91,8 @@ const envSchema = z.object({
   // false when the consumers run as a user without DDL rights (telemetry_writer): run `npm run migrate` as admin
   CONSUMER_MIGRATE_ON_START: bool(true),
   CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000),
+  // How the consumer sends rows to ClickHouse: TabSeparated costs both sides less (loadtest/README.md "Consumer cost").
+  CONSUMER_INSERT_FORMAT: z.enum(['TabSeparated', 'JSONEachRow']).default('TabSeparated'),
 
   // Share of uploads the pipeline traces itself (0 = off, 1 = all); a caller's sampled traceparent is honoured.
   SELF_TRACE_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(0),
@@ -192,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryMaxMs: e.CONSUMER_RETRY_MAX_MS,
       migrateOnStart: e.CONSUMER_MIGRATE_ON_START,
       sessionTimeoutMs: e.CONSUMER_SESSION_TIMEOUT_MS,
+      insertFormat: e.CONSUMER_INSERT_FORMAT,
       faultInjection: parseFaultInjection(e.FAULT_INJECT),
     },
     selfTrace: { sampleRatio: e.SELF_TRACE_SAMPLE_RATIO, topicTemplate: e.TOPIC_TEMPLATE },

@@ -1,14 +1,15 @@
-// Which input format loads our rows into ClickHouse most cheaply: the loader's JSONEachRow (rows as objects,
-// encoded by @clickhouse/client) against TabSeparated (rows formatted and escaped by us). Same rows (the
+// Which input format loads our rows into ClickHouse most cheaply: JSONEachRow (rows as objects, encoded by
+// @clickhouse/client) against TabSeparated (steps/encodeRows.ts), both through the consumer's own writer
+// (steps/insertRows.ts, CONSUMER_INSERT_FORMAT). Same rows (the
 // gateway's serialized events through the loader's mapper), same table (schemas/clickhouse/001_events.sql in a
 // scratch database), inserts of ROWS rows, alternating formats. Reports per row: the loader's CPU (format +
 // send), ClickHouse's CPU (from /proc, the server's pid file under STACK_DIR) and wall time.
 //   npm run bench:insert              (after npm run stack:up; about a minute)
 import { readFileSync } from 'node:fs'
-import { Readable } from 'node:stream'
 import { createClient } from '@clickhouse/client'
 import { loadConfig } from '../common/config.ts'
 import { mapRow } from '../consumers/src/steps/mapRows.ts'
+import { createClickHouseWriter, insertSettings } from '../consumers/src/steps/insertRows.ts'
 import { typeForCategory } from '../schemas/telemetryTypes.ts'
 import { gatewayEvents } from './gatewayEvents.ts'
 import { bodyPool } from './generator.ts'
@@ -28,10 +29,6 @@ for (const event of gatewayEvents(bodyPool({ batchSize: 100, gzip: false, invali
   const mapped = mapRow(typeForCategory('web'), Buffer.from(JSON.stringify(event)))
   if (mapped.ok) rows.push(mapped.row as Record<string, string | number>)
 }
-const columns = Object.keys(rows[0]!)
-// TabSeparated escaping: backslash, tab, newline (and carriage return, NUL) as backslash sequences
-const tsvField = (v: string | number) => (typeof v === 'number' ? String(v) : v.replace(/[\\\t\n\r\0]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' })[c]!))
-
 const database = `insertformats${Date.now().toString(36)}`
 const root = createClient({ url: config.clickhouse.url, username: config.clickhouse.user, password: config.clickhouse.password })
 const ddl = readFileSync(new URL('../schemas/clickhouse/001_events.sql', import.meta.url), 'utf8').replace(/--.*\n/g, '')
@@ -39,12 +36,10 @@ await root.command({ query: `CREATE DATABASE ${database}` })
 await root.command({ query: ddl.replace('CREATE TABLE IF NOT EXISTS events', `CREATE TABLE ${database}.events`) })
 const ch = createClient({ url: config.clickhouse.url, username: config.clickhouse.user, password: config.clickhouse.password, database })
 
+const writer = (format: 'JSONEachRow' | 'TabSeparated') => createClickHouseWriter(ch, undefined, insertSettings(undefined), format)
 const formats = {
-  JSONEachRow: (slice: typeof rows) => ch.insert({ table: 'events', values: slice, format: 'JSONEachRow', columns: columns as [string], clickhouse_settings: { wait_end_of_query: 1 } }),
-  TabSeparated: (slice: typeof rows) => {
-    const text = slice.map((r) => columns.map((c) => tsvField(r[c]!)).join('\t')).join('\n') + '\n'
-    return ch.insert({ table: 'events', values: Readable.from([text], { objectMode: false }), format: 'TabSeparated', columns: columns as [string], clickhouse_settings: { wait_end_of_query: 1 } })
-  },
+  JSONEachRow: (slice: typeof rows) => writer('JSONEachRow').insert('events', slice),
+  TabSeparated: (slice: typeof rows) => writer('TabSeparated').insert('events', slice),
 }
 const seen: Record<string, { node: number[]; clickhouse: number[]; wall: number[] }> = {}
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!

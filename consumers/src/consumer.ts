@@ -34,7 +34,7 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
   const kafkaProducer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner })
   await kafkaProducer.connect()
   const fault = faultHook(config.consumer.faultInjection, log.warn)
-  const writer = createClickHouseWriter(clickhouse, fault, insertSettings(config.clickhouse.cluster))
+  const writer = createClickHouseWriter(clickhouse, fault, insertSettings(config.clickhouse.cluster), config.consumer.insertFormat)
   // the dead-letter and spans topics are created with the configured settings before their first write
   const topicAdmin = createTopicAdmin(config.kafka, log)
   const dlqSink = createKafkaDeadLetterSink(kafkaProducer, config.consumer.deadLetterTopic)

@@ -52,6 +52,7 @@ export function createBatchLoader(deps: BatchLoaderDeps): BatchHandler {
   const lastLoadEnd = new Map<string, number>()
   return async (batch) => {
     const first = batch.messages[0]!
+    deps.metrics?.recordFetch(batch)
     // one topic per batch: its category picks the table and row mapper (schemas/telemetryTypes.ts)
     const route = routeForTopic(deps.topicTemplate, first.topic)
     const startNs = nowNs()

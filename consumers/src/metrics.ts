@@ -38,10 +38,16 @@ export function createConsumerMetrics() {
     buckets: [1, 10, 100, 1_000, 5_000, 10_000, 50_000],
     registers: [registry],
   })
-  const lag = new Gauge({ name: 'consumer_lag', help: 'Messages behind the log end, per topic partition, after the last committed batch', labelNames: ['topic', 'partition'] as const, registers: [registry] })
+  const lag = new Gauge({ name: 'consumer_lag', help: 'Messages behind the log end, per topic partition, at the last fetch or committed batch', labelNames: ['topic', 'partition'] as const, registers: [registry] })
 
   return {
     registry,
+    /** A batch starts loading: everything from its first offset on is not loaded yet (so a stuck load shows as lag). */
+    recordFetch(b: { messages: InboundMessage[]; highWatermark?: string }) {
+      const first = b.messages[0]
+      if (!first || b.highWatermark === undefined) return
+      lag.set({ topic: first.topic, partition: String(first.partition) }, Math.max(0, Number(BigInt(b.highWatermark) - BigInt(first.offset))))
+    },
     /** A committed batch. The self-telemetry part of it is left out; a batch of only that counts nothing. */
     recordBatch(b: LoadedBatch) {
       const first = b.messages[0]

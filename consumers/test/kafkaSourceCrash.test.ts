@@ -55,3 +55,45 @@ describe('a consumer kafkajs does not restart', () => {
     expect(consumers[1]!.disconnected).toBe(true)
   })
 })
+
+describe('a consumer being replaced (new topics)', () => {
+  it('is not restarted by kafkajs after a connection error, and leaves if a restart joined anyway', async () => {
+    const config = loadConfig({ CONSUMER_TOPIC_REFRESH_MS: '100' }).consumer
+    let topics = ['telemetry.web']
+    const made: { restartOnFailure: (e: Error) => Promise<boolean>; emitter: EventEmitter; disconnects: number; subscribed: string[] }[] = []
+    const kafka = {
+      admin: () => ({ connect: async () => {}, disconnect: async () => {}, listTopics: async () => topics }),
+      consumer: (opts: { retry: { restartOnFailure: (e: Error) => Promise<boolean> } }) => {
+        const state = { restartOnFailure: opts.retry.restartOnFailure, emitter: new EventEmitter(), disconnects: 0, subscribed: [] as string[] }
+        made.push(state)
+        return {
+          events,
+          on: (name: string, fn: (e: unknown) => void) => state.emitter.on(name, fn),
+          connect: async () => {},
+          subscribe: async ({ topics }: { topics: string[] }) => void (state.subscribed = topics),
+          disconnect: async () => void state.disconnects++,
+          run: async () => {},
+        }
+      },
+    } as unknown as Kafka
+    const source = startKafkaSource(kafka, config, async () => ({ status: 'committed' }) as never, createLogger('consumer', 'error', () => {}))
+    await source.started
+    const old = made[0]!
+    // while it is the current member, kafkajs may restart it after a retriable error
+    expect(await old.restartOnFailure(new Error('Connection error'))).toBe(true)
+    topics = ['telemetry.logs', 'telemetry.web']
+    const until = Date.now() + 2000
+    while (made.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10))
+    expect(made[1]!.subscribed).toEqual(['telemetry.logs', 'telemetry.web'])
+    expect(old.disconnects).toBe(1)
+    // replaced: a restart of the old member (with the old topic list) is refused
+    expect(await old.restartOnFailure(new Error('Connection error'))).toBe(false)
+    expect(await made[1]!.restartOnFailure(new Error('Connection error'))).toBe(true)
+    // and if one was already on its timer and joined, the old member leaves again
+    old.emitter.emit(events.GROUP_JOIN, {})
+    await new Promise((r) => setTimeout(r, 10))
+    expect(old.disconnects).toBe(2)
+    await source.stop()
+    expect(await made[1]!.restartOnFailure(new Error('Connection error'))).toBe(false)
+  })
+})

@@ -1,6 +1,8 @@
 // Insert step of the loader, behind a small interface so unit tests can replace ClickHouse.
 import type { ClickHouseClient } from '@clickhouse/client'
+import { Readable } from 'node:stream'
 import { noFaults, type FaultHook } from '../faultInjection.ts'
+import { tabSeparatedRows } from './encodeRows.ts'
 
 export interface RowWriter {
   /** Resolves only when ClickHouse has accepted every row; rejects with InsertError otherwise. */
@@ -30,16 +32,27 @@ export function insertSettings(cluster: string | undefined): Record<string, 0 | 
   return cluster ? { wait_end_of_query: 1, insert_distributed_sync: 1 } : { wait_end_of_query: 1 }
 }
 
-export function createClickHouseWriter(client: ClickHouseClient, fault: FaultHook = noFaults, settings = insertSettings(undefined)): RowWriter {
+/** CONSUMER_INSERT_FORMAT: how a batch's rows travel to ClickHouse (loadtest/README.md "Consumer cost" has the measurement). */
+export type InsertFormat = 'TabSeparated' | 'JSONEachRow'
+
+export function createClickHouseWriter(client: ClickHouseClient, fault: FaultHook = noFaults, settings = insertSettings(undefined), format: InsertFormat = 'TabSeparated'): RowWriter {
   return {
     async insert(table, rows) {
+      let body: string | null = null
+      try {
+        // the mappers give every row of a table the same columns; a row this cannot write is refused as bad content
+        if (format === 'TabSeparated') body = tabSeparatedRows(Object.keys(rows[0] ?? {}), rows as Array<Record<string, string | number | string[] | number[]>>)
+      } catch (err) {
+        throw new InsertError((err as Error).message, true)
+      }
       try {
         // wait_end_of_query: ClickHouse answers only once the whole insert is done, so an error found late
         // (the last rows, the final write) comes back as an error status, never after a 200 has started.
         // The column list is explicit so columns the rows leave out get their DEFAULT (inserted_at = now()):
-        // ClickHouse 18.16 fills omitted JSONEachRow fields with zero values otherwise.
+        // ClickHouse 18.16 fills omitted JSONEachRow fields with zero values otherwise; TabSeparated needs it for the order.
         const columns = Object.keys(rows[0] ?? {}) as [string, ...string[]]
-        const inserting = client.insert({ table, values: rows, format: 'JSONEachRow', ...(columns.length ? { columns } : {}), clickhouse_settings: settings })
+        const values = body === null ? rows : Readable.from([body], { objectMode: false })
+        const inserting = client.insert({ table, values, format, ...(columns.length ? { columns } : {}), clickhouse_settings: settings })
         if (fault !== noFaults) {
           // test-only crash point: the insert is on the wire, its answer not yet read
           inserting.catch(() => {})
