@@ -52,7 +52,10 @@ describe('slow and flooding clients on the real server', () => {
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200)
   })
 
-  it('answers 413 to a chunked body past LIMIT_BODY_BYTES, and serves the next request on the same connection', async () => {
+  it.each([
+    ['/v1/batch', 'application/json'],
+    ['/v1/traces', 'application/x-protobuf'],
+  ])('answers 413 to a chunked body past LIMIT_BODY_BYTES on %s, and serves the next request on the same connection', async (route, contentType) => {
     const response = await new Promise<string>((resolve) => {
       const socket = connect(gateway.port, '127.0.0.1')
       let text = ''
@@ -63,7 +66,7 @@ describe('slow and flooding clients on the real server', () => {
       socket.on('error', () => {})
       socket.on('close', () => resolve(text))
       socket.on('connect', () => {
-        socket.write(`POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${INTEGRATION_DEV_KEY}\r\nTransfer-Encoding: chunked\r\n\r\n`)
+        socket.write(`POST ${route} HTTP/1.1\r\nHost: x\r\nContent-Type: ${contentType}\r\nAuthorization: Bearer ${INTEGRATION_DEV_KEY}\r\nTransfer-Encoding: chunked\r\n\r\n`)
         const chunk = 'x'.repeat(64 * 1024)
         const chunks = Math.ceil(config.limits.bodyBytes / chunk.length) + 2
         for (let i = 0; i < chunks; i++) socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`)
@@ -71,7 +74,7 @@ describe('slow and flooding clients on the real server', () => {
       })
     })
     expect(response).toMatch(/^HTTP\/1\.1 413/)
-    expect(response).toContain('body is larger than the limit 1 MB (LIMIT_BODY_BYTES)')
+    expect(response).toContain('body is larger than the limit 1 MB (LIMIT_BODY_BYTES)') // in protobuf, the google.rpc.Status message bytes
     expect(response).toMatch(/HTTP\/1\.1 200[\s\S]*"status":"ok"/)
   })
 

@@ -27,7 +27,7 @@ export function otlpRoute(kind: SignalKind, type: TelemetryType, deps: OtlpDeps)
   async function handle(c: Context<GatewayEnv>, spans: StepSpans) {
     const receivedAt = Date.now()
     const decodeSpan = spans.child('decode')
-    const decoded = await decodeOtlp(c.req.raw, kind, limits)
+    const decoded = await decodeOtlp(c.req.raw, kind, limits, c.env?.incoming)
     decodeSpan?.end(decoded.ok ? {} : { error: decoded.message })
     if (!decoded.ok) return refuse(c, { status: decoded.status, message: decoded.message, retryable: false })
     const { encoding } = decoded

@@ -1,6 +1,7 @@
 // Step 1 of the OTLP routes: read the body within the same byte limits and encodings as /v1/batch, then
 // decode it as OTLP protobuf (application/x-protobuf) or OTLP/JSON (application/json). Failures refuse the
 // whole request (400 / 413 / 415) and say in which encoding to answer.
+import type { Readable } from 'node:stream'
 import type { Limits } from '../../../common/config.ts'
 import { decodeProtobufRequest, type SignalKind } from '../otlp/otlpProto.ts'
 import { otlpEncodingOf, type OtlpEncoding } from '../refusals.ts'
@@ -13,13 +14,14 @@ export type OtlpDecodeResult =
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-export async function decodeOtlp(req: Request, kind: SignalKind, limits: Limits): Promise<OtlpDecodeResult> {
+/** `incoming`: the Node request under the web Request when there is one (read directly, as /v1/batch does: decodeBody.ts). */
+export async function decodeOtlp(req: Request, kind: SignalKind, limits: Limits, incoming?: Readable): Promise<OtlpDecodeResult> {
   const type = mediaType(req)
   const encoding = otlpEncodingOf(req)
   if (type !== 'application/x-protobuf' && type !== 'application/json') {
     return { ok: false, status: 415, encoding, message: `Content-Type ${type ? `"${type}"` : '(missing)'} is not supported: send application/x-protobuf or application/json` }
   }
-  const read = await readDecompressedBody(req, limits)
+  const read = await readDecompressedBody(req, limits, incoming)
   if (!read.ok) return { ...read, encoding }
   const { body } = read
   if (encoding === 'protobuf') {
