@@ -66,6 +66,8 @@ const envSchema = z.object({
   KAFKA_LINGER_MS: int(2, 0),
   // The gateway's Kafka producer library (the consumers always use kafkajs); loadtest/README.md has the measurement.
   KAFKA_PRODUCER_CLIENT: z.enum(['kafkajs', 'platformatic']).default('platformatic'),
+  // Idempotent producers per gateway process (platformatic client), each key always on the same one: produce requests in flight per broker.
+  KAFKA_PRODUCER_LANES: int(4, 1),
 
   CLICKHOUSE_URL: z.string().url().default('http://127.0.0.1:8123'),
   CLICKHOUSE_USER: z.string().default('default'),
@@ -163,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       compression: e.KAFKA_COMPRESSION,
       lingerMs: e.KAFKA_LINGER_MS,
       producerClient: e.KAFKA_PRODUCER_CLIENT,
+      producerLanes: e.KAFKA_PRODUCER_LANES,
       topics,
     },
     clickhouse: {
