@@ -1,7 +1,7 @@
 // Gateway process: read configuration once, start, and shut down cleanly on SIGTERM / SIGINT.
 // With GATEWAY_WORKERS > 1 (0 = one per CPU core) the primary forks that many workers (common/workers.ts);
-// they share the listening port and each runs the whole gateway (own Kafka producer). (geoip-lite's data cannot be
-// shared: cluster workers are new processes, not copy-on-write forks, so each loads its own copy.)
+// they share the listening port and each runs the whole gateway (own Kafka producer). (geoip-lite's data is read
+// from its files on demand, geoFiles.ts, so the workers share it through the page cache instead of each holding a copy.)
 import { availableParallelism } from 'node:os'
 import { loadConfig } from '../../common/config.ts'
 import { createLogger, errorMessage } from '../../common/logger.ts'
