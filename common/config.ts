@@ -24,6 +24,8 @@ const envSchema = z.object({
   REQUEST_TIMEOUT_MS: int(30_000, 1000),
   SHUTDOWN_GRACE_MS: int(10_000, 0),
   GATEWAY_WORKERS: int(0, 0),
+  // V8's young generation per gateway worker (--max-semi-space-size, MB); 0 = V8's default (32 on Node 24). loadtest/README.md has the measurement.
+  GATEWAY_WORKER_SEMI_SPACE_MB: int(8, 0),
   GATEWAY_MAX_IN_FLIGHT: int(64, 1),
 
   AUTH_REQUIRED: bool(true),
@@ -136,6 +138,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
       workers: e.GATEWAY_WORKERS,
+      workerSemiSpaceMb: e.GATEWAY_WORKER_SEMI_SPACE_MB,
       maxInFlight: e.GATEWAY_MAX_IN_FLIGHT,
       produceTimeoutMs: e.PRODUCE_TIMEOUT_MS,
       retryAfterSeconds: e.RETRY_AFTER_SECONDS,

@@ -33,7 +33,7 @@ async function heapMb(url: string): Promise<string> {
   const text = await (await fetch(`${url}/metrics`)).text()
   const one = (name: string) => Math.round(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text)?.[1]) / 2 ** 20)
   const spaces = [...text.matchAll(/^nodejs_heap_space_size_used_bytes\{space="(\w+)"\} (\d+)/gm)].map(([, space, bytes]) => `${space} ${Math.round(Number(bytes) / 2 ** 20)}`)
-  return `${one('nodejs_heap_size_total_bytes')} / ${one('nodejs_heap_size_used_bytes')} (${spaces.filter((x) => !x.endsWith(' 0')).join(', ')})`
+  return `${one('nodejs_heap_size_total_bytes')} / ${one('nodejs_heap_size_used_bytes')} (${spaces.filter((x) => !x.endsWith(' 0')).join(', ')}); external ${one('nodejs_external_memory_bytes')}`
 }
 
 async function drive(url: string, seconds: number, connections: number, overallRate?: number) {
@@ -98,4 +98,4 @@ for (const [dir, ...args] of variants) {
     await new Promise((r) => gateway.once('exit', r))
   }
 }
-process.stdout.write(`\n| gateway (checkout, flags) | idle RSS MB | phase | events/s acked | refused | CPU µs per event | peak RSS MB (VmHWM) | V8 heap total / used MB (used per space) |\n| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |\n${rows.join('\n')}\n`)
+process.stdout.write(`\n| gateway (checkout, flags) | idle RSS MB | phase | events/s acked | refused | CPU µs per event | peak RSS MB (VmHWM) | V8 heap total / used MB (used per space); external MB |\n| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |\n${rows.join('\n')}\n`)
