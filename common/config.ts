@@ -24,6 +24,8 @@ const envSchema = z.object({
   REQUEST_TIMEOUT_MS: int(30_000, 1000),
   SHUTDOWN_GRACE_MS: int(10_000, 0),
   GATEWAY_WORKERS: int(0, 0),
+  // V8's young generation per gateway worker (--max-semi-space-size, MB); 0 = V8's default (32 on Node 24). loadtest/README.md has the measurement.
+  GATEWAY_WORKER_SEMI_SPACE_MB: int(8, 0),
   GATEWAY_MAX_IN_FLIGHT: int(64, 1),
 
   AUTH_REQUIRED: bool(true),
@@ -66,6 +68,8 @@ const envSchema = z.object({
   KAFKA_LINGER_MS: int(2, 0),
   // The gateway's Kafka producer library (the consumers always use kafkajs); loadtest/README.md has the measurement.
   KAFKA_PRODUCER_CLIENT: z.enum(['kafkajs', 'platformatic']).default('platformatic'),
+  // Idempotent producers per gateway process (platformatic client), each key always on the same one: produce requests in flight per broker.
+  KAFKA_PRODUCER_LANES: int(4, 1),
 
   CLICKHOUSE_URL: z.string().url().default('http://127.0.0.1:8123'),
   CLICKHOUSE_USER: z.string().default('default'),
@@ -136,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
       workers: e.GATEWAY_WORKERS,
+      workerSemiSpaceMb: e.GATEWAY_WORKER_SEMI_SPACE_MB,
       maxInFlight: e.GATEWAY_MAX_IN_FLIGHT,
       produceTimeoutMs: e.PRODUCE_TIMEOUT_MS,
       retryAfterSeconds: e.RETRY_AFTER_SECONDS,
@@ -165,6 +170,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       compression: e.KAFKA_COMPRESSION,
       lingerMs: e.KAFKA_LINGER_MS,
       producerClient: e.KAFKA_PRODUCER_CLIENT,
+      producerLanes: e.KAFKA_PRODUCER_LANES,
       topics,
     },
     clickhouse: {

@@ -4,9 +4,13 @@
 import cluster from 'node:cluster'
 import type { Logger } from './logger.ts'
 
-/** True in the primary of a multi-worker process: it supervises and the caller must not start the service. */
-export function superviseWorkers(workers: number, log: Logger, forward: NodeJS.Signals[] = []): boolean {
+/**
+ * True in the primary of a multi-worker process: it supervises and the caller must not start the service.
+ * `workerFlags` are Node/V8 flags added to the workers' command line (after the primary's own).
+ */
+export function superviseWorkers(workers: number, log: Logger, forward: NodeJS.Signals[] = [], workerFlags: string[] = []): boolean {
   if (!cluster.isPrimary || workers <= 1) return false
+  if (workerFlags.length > 0) cluster.setupPrimary({ execArgv: [...process.execArgv, ...workerFlags] })
   let stopping = false
   log.info('starting workers', { workers })
   const bornAt = new Map<number, number>()
