@@ -122,8 +122,6 @@ export type TelemetryType<Client = unknown, Enriched extends { backend_id: strin
   table: TableDeclaration
   /** pure: enriched item (the Kafka value) → ClickHouse row (JSONEachRow) */
   toRow(item: Enriched): Record<string, string | number | string[] | number[]>
-  /** optional, for TabSeparated inserts: toRow's row as one TabSeparated line (its columns in toRow's order), without the row object */
-  toRowLine?: { columns: readonly string[]; line(item: Enriched): string }
 }
 
 /** duplicateMessage of the typed items: "span <trace>/<span> already appears earlier in this request". */

@@ -67,7 +67,7 @@ export async function startConsumer(config: Config, log: Logger): Promise<Runnin
     onError: log.warn,
   })
 
-  const source = startKafkaSource(kafka, config.consumer, createBatchLoader({ writer, deadLetters, log, retryMaxMs: config.consumer.retryMaxMs, fault, topicTemplate: config.consumer.topicTemplate, insertFormat: config.consumer.insertFormat, selfTracer, metrics }), log)
+  const source = startKafkaSource(kafka, config.consumer, createBatchLoader({ writer, deadLetters, log, retryMaxMs: config.consumer.retryMaxMs, fault, topicTemplate: config.consumer.topicTemplate, selfTracer, metrics }), log)
   await source.started
   log.info('consumer started', { group: config.consumer.groupId, clickhouse: config.clickhouse.url, database: config.clickhouse.database })
 

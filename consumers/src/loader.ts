@@ -13,7 +13,7 @@ import { recordLoadSpans } from './traceLoad.ts'
 import type { DeadLetter, DeadLetterSink } from './deadLetter.ts'
 import type { InboundMessage } from './inboundMessage.ts'
 import type { FaultHook } from './faultInjection.ts'
-import { InsertError, type InsertFormat, type RowWriter } from './steps/insertRows.ts'
+import { InsertError, type RowWriter } from './steps/insertRows.ts'
 import { timedWriter, type ConsumerMetrics } from './metrics.ts'
 
 export type LoaderDeps = {
@@ -41,8 +41,6 @@ export type BatchResult =
 export type BatchLoaderDeps = Pick<LoaderDeps, 'writer' | 'deadLetters' | 'log' | 'retryMaxMs' | 'fault'> & {
   /** TOPIC_TEMPLATE: a topic's {category} names its type, hence its table and row mapper */
   topicTemplate: string
-  /** CONSUMER_INSERT_FORMAT, the writer's: with TabSeparated the rows are mapped straight to their lines */
-  insertFormat?: InsertFormat
   selfTracer: SelfTracer
   /** the consumer's own metrics (rows loaded, dead letters, inserts, lag); absent in unit tests */
   metrics?: ConsumerMetrics
@@ -56,7 +54,7 @@ export function createBatchLoader(deps: BatchLoaderDeps): BatchHandler {
     const first = batch.messages[0]!
     deps.metrics?.recordFetch(batch)
     // one topic per batch: its category picks the table and row mapper (schemas/telemetryTypes.ts)
-    const route = routeForTopic(deps.topicTemplate, first.topic, deps.insertFormat)
+    const route = routeForTopic(deps.topicTemplate, first.topic)
     const startNs = nowNs()
     const partitionKey = `${first.topic}/${first.partition}`
     const waitedMs = lastLoadEnd.has(partitionKey) ? Number(startNs / 1_000_000n) - lastLoadEnd.get(partitionKey)! : null

@@ -5,12 +5,14 @@
 //   number  → its decimal text (what JSON would write too)
 //   array   → [1,2.5] for numbers, ['a','b'] for strings (quoted, as TabSeparated reads array elements)
 
-import { tabSeparatedQuoted, tabSeparatedText } from '../../../schemas/tabSeparated.ts'
-
 type Value = string | number | string[] | number[]
 
+const NEEDS_ESCAPE = /[\\\t\n\r\0]/
+const ESCAPED: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' }
+const escapeChar = (c: string) => ESCAPED[c]!
+
 function field(value: Value): string {
-  if (typeof value === 'string') return tabSeparatedText(value)
+  if (typeof value === 'string') return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r\0]/g, escapeChar) : value
   if (typeof value === 'number') return String(value)
   if (Array.isArray(value)) return arrayField(value)
   // a mapper's bug must not turn into a silently wrong row: refuse it like a value ClickHouse cannot parse
@@ -22,7 +24,7 @@ function arrayField(values: ReadonlyArray<string | number>): string {
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!
     if (i > 0) out += ','
-    out += typeof v === 'number' ? String(v) : tabSeparatedQuoted(v)
+    out += typeof v === 'number' ? String(v) : `'${v.replace(/[\\'\t\n\r\0]/g, (c) => (c === "'" ? "\\'" : ESCAPED[c]!))}'`
   }
   return out + ']'
 }

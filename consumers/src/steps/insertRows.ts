@@ -3,7 +3,6 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import { Readable } from 'node:stream'
 import { noFaults, type FaultHook } from '../faultInjection.ts'
 import { tabSeparatedRows } from './encodeRows.ts'
-import { TabSeparatedLine } from '../../../schemas/tabSeparated.ts'
 
 export interface RowWriter {
   /** Resolves only when ClickHouse has accepted every row; rejects with InsertError otherwise. */
@@ -40,12 +39,9 @@ export function createClickHouseWriter(client: ClickHouseClient, fault: FaultHoo
   return {
     async insert(table, rows) {
       let body: string | null = null
-      let columns = Object.keys(rows[0] ?? {})
       try {
-        // rows mapped straight to their lines (TelemetryType.toRowLine) are joined as they are
-        if (rows[0] instanceof TabSeparatedLine) ({ body, columns } = joinLines(format, rows as TabSeparatedLine[]))
         // the mappers give every row of a table the same columns; a row this cannot write is refused as bad content
-        else if (format === 'TabSeparated') body = tabSeparatedRows(columns, rows as Array<Record<string, string | number | string[] | number[]>>)
+        if (format === 'TabSeparated') body = tabSeparatedRows(Object.keys(rows[0] ?? {}), rows as Array<Record<string, string | number | string[] | number[]>>)
       } catch (err) {
         throw new InsertError((err as Error).message, true)
       }
@@ -54,8 +50,9 @@ export function createClickHouseWriter(client: ClickHouseClient, fault: FaultHoo
         // (the last rows, the final write) comes back as an error status, never after a 200 has started.
         // The column list is explicit so columns the rows leave out get their DEFAULT (inserted_at = now()):
         // ClickHouse 18.16 fills omitted JSONEachRow fields with zero values otherwise; TabSeparated needs it for the order.
+        const columns = Object.keys(rows[0] ?? {}) as [string, ...string[]]
         const values = body === null ? rows : Readable.from([body], { objectMode: false })
-        const inserting = client.insert({ table, values, format, ...(columns.length ? { columns: columns as [string, ...string[]] } : {}), clickhouse_settings: settings })
+        const inserting = client.insert({ table, values, format, ...(columns.length ? { columns } : {}), clickhouse_settings: settings })
         if (fault !== noFaults) {
           // test-only crash point: the insert is on the wire, its answer not yet read
           inserting.catch(() => {})
@@ -68,14 +65,6 @@ export function createClickHouseWriter(client: ClickHouseClient, fault: FaultHoo
       }
     },
   }
-}
-
-function joinLines(format: InsertFormat, rows: TabSeparatedLine[]): { body: string; columns: string[] } {
-  // routeForTopic makes lines only for TabSeparated writers: anything else is a wiring bug, refused loudly
-  if (format !== 'TabSeparated') throw new TypeError(`TabSeparated lines cannot be inserted as ${format}`)
-  let body = ''
-  for (const row of rows) body += row.text
-  return { body, columns: [...rows[0]!.columns] }
 }
 
 /**

@@ -5,14 +5,11 @@
 import { describeIssues } from '../../../schemas/envelope.ts'
 import type { TelemetryType } from '../../../schemas/telemetryType.ts'
 import { categoryOfTopic, typeForCategory } from '../../../schemas/telemetryTypes.ts'
-import { TabSeparatedLine } from '../../../schemas/tabSeparated.ts'
-import type { InsertFormat } from './insertRows.ts'
 
 export type RowOutcome = { ok: true; row: object } | { ok: false; reason: string }
 export type TopicRoute = { table: string; mapRow: (value: Buffer | null) => RowOutcome }
 
-/** `asLine`: the row as its TabSeparated line when the type can write one (TabSeparated inserts), else the row object. */
-export function mapRow(type: TelemetryType, value: Buffer | null, asLine = false): RowOutcome {
+export function mapRow(type: TelemetryType, value: Buffer | null): RowOutcome {
   if (value === null || value.length === 0) return { ok: false, reason: 'empty message value' }
   let json: unknown
   try {
@@ -28,17 +25,15 @@ export function mapRow(type: TelemetryType, value: Buffer | null, asLine = false
     item = parsed.data
   }
   try {
-    const line = asLine ? type.toRowLine : undefined
-    return { ok: true, row: line ? new TabSeparatedLine(line.line(item), line.columns) : type.toRow(item) }
+    return { ok: true, row: type.toRow(item) }
   } catch (err) {
     // e.g. a time beyond what Date can represent (> year 275760): JS refuses it, so dead-letter it
     return { ok: false, reason: `value cannot be mapped to a row: ${(err as Error).message}` }
   }
 }
 
-/** Topic → its type's table and row mapper (a topic the template did not name holds generic events); `format`: the writer's (CONSUMER_INSERT_FORMAT). */
-export function routeForTopic(topicTemplate: string, topic: string, format: InsertFormat = 'JSONEachRow'): TopicRoute {
+/** Topic → its type's table and row mapper (a topic the template did not name holds generic events). */
+export function routeForTopic(topicTemplate: string, topic: string): TopicRoute {
   const type = typeForCategory(categoryOfTopic(topicTemplate, topic) ?? '')
-  const asLine = format === 'TabSeparated'
-  return { table: type.table.name, mapRow: (value) => mapRow(type, value, asLine) }
+  return { table: type.table.name, mapRow: (value) => mapRow(type, value) }
 }
