@@ -4,6 +4,7 @@
 import { isIP } from 'node:net'
 import { normalizeIp } from '../common/ip.ts'
 import { eventIdentity } from './eventIdentity.ts'
+import { parseCommonEnrichedEvent } from './enrichedEventCommon.ts'
 import { ANY_CATEGORY, idField, type EnrichResult, type RequestFacts, type TelemetryType } from './telemetryType.ts'
 import { clientEventSchema, enrichedEventSchema, eventsTable, EVENT_SCHEMA_VERSION, parseCommonClientEvent, toEventRow, type ClientEvent, type EnrichedEvent } from './event.ts'
 
@@ -20,6 +21,7 @@ export const eventType: TelemetryType<ClientEvent, EnrichedEvent> = {
   duplicateMessage: (id) => `id "${id}" already appears earlier in this batch`,
   enrich: enrichEvent,
   enrichedSchema: enrichedEventSchema,
+  parseCommonEnriched: parseCommonEnrichedEvent,
   // one device's events (else one app's) share a key, hence a partition, hence an order
   partitionKey: (e) => (e.device_id ? `${e.app_id}/${e.device_id}` : e.app_id),
   table: eventsTable,

@@ -116,6 +116,8 @@ export type TelemetryType<Client = unknown, Enriched extends { backend_id: strin
   /** the Kafka value of a valid item: server id and times, the request's facts (and for events geo and clock-skew correction) */
   enrich(item: Client, facts: RequestFacts): EnrichResult<Enriched>
   enrichedSchema: z.ZodType<Enriched, unknown>
+  /** optional shortcut of the consumer's check: enrichedSchema's output for the common valid Kafka value without zod, undefined for anything else (zod then decides) */
+  parseCommonEnriched?(value: unknown): Enriched | undefined
   partitionKey(item: Enriched): string
   table: TableDeclaration
   /** pure: enriched item (the Kafka value) → ClickHouse row (JSONEachRow) */

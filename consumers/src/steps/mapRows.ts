@@ -17,10 +17,15 @@ export function mapRow(type: TelemetryType, value: Buffer | null): RowOutcome {
   } catch (err) {
     return { ok: false, reason: `value is not JSON: ${(err as Error).message}` }
   }
-  const parsed = type.enrichedSchema.safeParse(json)
-  if (!parsed.success) return { ok: false, reason: `value does not match the ${type.noun} schema: ${describeIssues(parsed.error)}` }
+  // the type's shortcut takes the common valid value; zod decides (and words the reason of) everything else
+  let item = type.parseCommonEnriched?.(json)
+  if (item === undefined) {
+    const parsed = type.enrichedSchema.safeParse(json)
+    if (!parsed.success) return { ok: false, reason: `value does not match the ${type.noun} schema: ${describeIssues(parsed.error)}` }
+    item = parsed.data
+  }
   try {
-    return { ok: true, row: type.toRow(parsed.data) }
+    return { ok: true, row: type.toRow(item) }
   } catch (err) {
     // e.g. a time beyond what Date can represent (> year 275760): JS refuses it, so dead-letter it
     return { ok: false, reason: `value cannot be mapped to a row: ${(err as Error).message}` }
