@@ -88,6 +88,9 @@ describe.each([
     }
     expect(rows.some((r) => !r.end_ns!.endsWith('000000'))).toBe(true)
     // the lookup table holds them too
+    // (waited for, not read once: in one full run on a loaded machine spans FINAL had the 4 while this had none yet;
+    // cause not found — an insert retried after its request timed out would do it — so a lasting 0 still fails)
+    await waitFor('4 spans in spans_by_trace', async () => (await count(`SELECT count() AS n FROM spans_by_trace FINAL WHERE trace_id = '${traceId}'`)) === 4, 30_000).catch(() => {})
     expect(await count(`SELECT count() AS n FROM spans_by_trace FINAL WHERE trace_id = '${traceId}'`)).toBe(4)
 
     const { stdout } = await promisify(execFile)(process.execPath, [`${repoRoot}scripts/query.ts`, 'trace', `trace_id=${traceId}`], { env: { ...process.env, CLICKHOUSE_DATABASE: config.clickhouse.database } })
