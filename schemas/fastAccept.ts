@@ -18,7 +18,7 @@ export const stringBound = (s: string) => 2 + 6 * s.length
 /** At most the length of a key as JSON: "key": and the comma after the member. */
 export const keyBound = (key: string) => 4 + 6 * key.length
 /** The longest JSON number text: 25 characters ("-0.0000012345678901234567"; the exponent form "-1.2345678901234567e-308" is 24). */
-const NUMBER_BOUND = 25
+export const NUMBER_BOUND = 25
 
 /**
  * A JSON object's shape for the property limits, as measureProperties counts it (the object is level 1,

@@ -6,6 +6,7 @@ import type { z } from 'zod'
 import type { Limits } from '../../../common/config.ts'
 import type { PartReason } from '../../../schemas/codes.ts'
 import { batchEnvelopeSchema, describeIssues, type BatchEnvelope } from '../../../schemas/envelope.ts'
+import { NUMBER_BOUND } from '../../../schemas/fastAccept.ts'
 import type { TelemetryType } from '../../../schemas/telemetryType.ts'
 import { formatBytes } from '../format.ts'
 
@@ -113,7 +114,7 @@ const BOUND_DEPTH = 64
 
 /**
  * An upper bound of jsonBytes(item) without building the JSON: a string is at most 6 bytes per UTF-16 unit
- * (\uXXXX) plus its quotes, a number at most 26 characters, true/false/null at most 5, and each key, colon,
+ * (\uXXXX) plus its quotes, a number at most NUMBER_BOUND characters (the longest, 25: "-0.0000010699660175567361"), true/false/null at most 5, and each key, colon,
  * comma and bracket counted. Anything but JSON's own values (arrays and plain objects of strings, numbers,
  * booleans, null), or deeper than BOUND_DEPTH, answers `limit + 1`: jsonBytes then measures it exactly.
  * Stops as soon as the bound passes `limit`.
@@ -126,7 +127,7 @@ export function jsonBytesAtMost(item: unknown, limit: number): number {
     const node = stack.pop()
     const depth = depths.pop()!
     if (typeof node === 'string') bound += 6 * node.length + 2
-    else if (typeof node === 'number') bound += 26 // the longest is 25: "-0.0000010699660175567361" (5 zeros, 17 digits)
+    else if (typeof node === 'number') bound += NUMBER_BOUND
     else if (typeof node === 'boolean' || node === null) bound += 5
     else if (typeof node !== 'object' || depth > BOUND_DEPTH) return limit + 1
     else if (Array.isArray(node)) {
