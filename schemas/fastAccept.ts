@@ -1,4 +1,5 @@
-// The shortcut of validation for typed items (TelemetryType.fastAccept): checks that vouch for an item
+// Upper bounds of JSON lengths (jsonBytesAtMost, for every item's size check) and the shortcut of validation
+// for typed items (TelemetryType.fastAccept): checks that vouch for an item
 // without zod, so the common valid item costs one walk. They only ever say "certainly valid, within every
 // limit, and the schema would return it unchanged"; anything else (false) takes the full path
 // (gateway/src/steps/splitAndValidate.ts), which finds and words the refusal. So a shortcut can be stricter
@@ -18,7 +19,47 @@ export const stringBound = (s: string) => 2 + 6 * s.length
 /** At most the length of a key as JSON: "key": and the comma after the member. */
 export const keyBound = (key: string) => 4 + 6 * key.length
 /** The longest JSON number text: 25 characters ("-0.0000012345678901234567"; the exponent form "-1.2345678901234567e-308" is 24). */
-export const NUMBER_BOUND = 25
+const NUMBER_BOUND = 25
+
+/** Deeper than this, jsonBytesAtMost leaves the answer to the exact measure (JSON.stringify gives up on a few thousand levels). */
+const BOUND_DEPTH = 64
+
+/**
+ * An upper bound of an item's JSON length without building the JSON (the same bounds as measureJsonObject:
+ * stringBound, keyBound, NUMBER_BOUND; true/false/null at most 5; brackets and commas counted), for the event
+ * size check of gateway/src/steps/splitAndValidate.ts. Anything but JSON's own values (arrays and plain objects of strings, numbers,
+ * booleans, null), or deeper than BOUND_DEPTH, answers `limit + 1`: the caller then measures it exactly.
+ * Stops as soon as the bound passes `limit`.
+ */
+export function jsonBytesAtMost(item: unknown, limit: number): number {
+  let bound = 0
+  const stack: unknown[] = [item]
+  const depths: number[] = [1]
+  while (stack.length > 0) {
+    const node = stack.pop()
+    const depth = depths.pop()!
+    if (typeof node === 'string') bound += stringBound(node)
+    else if (typeof node === 'number') bound += NUMBER_BOUND
+    else if (typeof node === 'boolean' || node === null) bound += 5
+    else if (typeof node !== 'object' || depth > BOUND_DEPTH) return limit + 1
+    else if (Array.isArray(node)) {
+      bound += 2 + node.length
+      for (let i = 0; i < node.length; i++) {
+        stack.push(node[i])
+        depths.push(depth + 1)
+      }
+    } else if (Object.getPrototypeOf(node) === Object.prototype) {
+      bound += 2
+      for (const k in node) {
+        bound += keyBound(k)
+        stack.push((node as Record<string, unknown>)[k])
+        depths.push(depth + 1)
+      }
+    } else return limit + 1
+    if (bound > limit) return limit + 1
+  }
+  return bound
+}
 
 /**
  * A JSON object's shape for the property limits, as measureProperties counts it (the object is level 1,

@@ -1,6 +1,6 @@
 // The validate step's two shortcuts give the answers of what they shortcut:
 // - parseCommonClientEvent (schemas/event.ts) accepts only what clientEventSchema accepts, with the same output;
-// - jsonBytesAtMost (steps/splitAndValidate.ts) is never below the item's JSON size, so the exact size is
+// - jsonBytesAtMost (schemas/fastAccept.ts) is never below the item's JSON size, so the exact size is
 //   measured whenever it could pass the limit.
 // Near-valid events with a hostile value in each field, and arbitrary JSON values, through both.
 // More cases: FUZZ_SCALE=20 npx vitest run gateway/test/fastClientEvent.test.ts
@@ -8,7 +8,7 @@ import * as fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { clientEventSchema, parseCommonClientEvent } from '../../schemas/event.ts'
 import { MAX_TIME_MS, MIN_TIME_MS } from '../../schemas/time.ts'
-import { jsonBytesAtMost } from '../src/steps/splitAndValidate.ts'
+import { jsonBytesAtMost } from '../../schemas/fastAccept.ts'
 import { bodyPool } from '../../loadtest/generator.ts'
 
 const scale = Number(process.env.FUZZ_SCALE ?? 1) || 1

@@ -6,7 +6,7 @@ import type { z } from 'zod'
 import type { Limits } from '../../../common/config.ts'
 import type { PartReason } from '../../../schemas/codes.ts'
 import { batchEnvelopeSchema, describeIssues, type BatchEnvelope } from '../../../schemas/envelope.ts'
-import { NUMBER_BOUND } from '../../../schemas/fastAccept.ts'
+import { jsonBytesAtMost } from '../../../schemas/fastAccept.ts'
 import type { TelemetryType } from '../../../schemas/telemetryType.ts'
 import { formatBytes } from '../format.ts'
 
@@ -107,46 +107,6 @@ function jsonBytes(item: unknown): number {
   } catch {
     return -1
   }
-}
-
-/** Deeper than this, jsonBytesAtMost leaves the answer to jsonBytes (JSON.stringify gives up on a few thousand levels). */
-const BOUND_DEPTH = 64
-
-/**
- * An upper bound of jsonBytes(item) without building the JSON: a string is at most 6 bytes per UTF-16 unit
- * (\uXXXX) plus its quotes, a number at most NUMBER_BOUND characters (the longest, 25: "-0.0000010699660175567361"), true/false/null at most 5, and each key, colon,
- * comma and bracket counted. Anything but JSON's own values (arrays and plain objects of strings, numbers,
- * booleans, null), or deeper than BOUND_DEPTH, answers `limit + 1`: jsonBytes then measures it exactly.
- * Stops as soon as the bound passes `limit`.
- */
-export function jsonBytesAtMost(item: unknown, limit: number): number {
-  let bound = 0
-  const stack: unknown[] = [item]
-  const depths: number[] = [1]
-  while (stack.length > 0) {
-    const node = stack.pop()
-    const depth = depths.pop()!
-    if (typeof node === 'string') bound += 6 * node.length + 2
-    else if (typeof node === 'number') bound += NUMBER_BOUND
-    else if (typeof node === 'boolean' || node === null) bound += 5
-    else if (typeof node !== 'object' || depth > BOUND_DEPTH) return limit + 1
-    else if (Array.isArray(node)) {
-      bound += 2 + node.length
-      for (let i = 0; i < node.length; i++) {
-        stack.push(node[i])
-        depths.push(depth + 1)
-      }
-    } else if (Object.getPrototypeOf(node) === Object.prototype) {
-      bound += 2
-      for (const k in node) {
-        bound += 6 * k.length + 4
-        stack.push((node as Record<string, unknown>)[k])
-        depths.push(depth + 1)
-      }
-    } else return limit + 1
-    if (bound > limit) return limit + 1
-  }
-  return bound
 }
 
 /** "meta.app_id: cannot be validated: ...": the path of the first field whose own schema throws (see safeParse). */
