@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['gateway/test/**/*.test.ts', 'consumers/test/**/*.test.ts', 'schemas/test/**/*.test.ts', 'common/test/**/*.test.ts', 'scripts/test/**/*.test.ts', 'sdk/test/**/*.test.ts', 'console/test/**/*.test.ts'],
+          include: ['gateway/test/**/*.test.ts', 'consumers/test/**/*.test.ts', 'schemas/test/**/*.test.ts', 'common/test/**/*.test.ts', 'scripts/test/**/*.test.ts', 'sdk/test/**/*.test.ts', 'console/test/**/*.test.ts', 'loadtest/test/**/*.test.ts'],
         },
       },
       {

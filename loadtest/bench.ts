@@ -5,7 +5,7 @@
 // prints one table and writes loadtest/results/<mode>.json and .md. Cleans up its topics and database.
 import { randomBytes } from 'node:crypto'
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import os from 'node:os'
 import { promisify } from 'node:util'
@@ -16,6 +16,8 @@ import { gatewayEvents } from './gatewayEvents.ts'
 import { bodyPool, eventSizes, type BenchBody } from './generator.ts'
 import { otlpTraceTemplate, type OtlpBodyTemplate } from './otlpBodies.ts'
 import { round, watchProcesses, type ProcFigures } from './procStats.ts'
+import { summarizeProfile, type ProfileSummary } from './profileSummary.ts'
+import { limitOf, type LimitInputs, type ScenarioCost, type TargetKind, type WorkerMemory } from './targetLimits.ts'
 
 // ---- options -----------------------------------------------------------------------------------------
 const argv = new Set(process.argv.slice(2))
@@ -119,6 +121,22 @@ async function startGatewayProcess(workers: number, extra: Record<string, string
   gateway = startChild(`gateway-w${workers}`, 'gateway/src/main.ts', pipelineEnv({ HOST: '127.0.0.1', PORT: String(port), GATEWAY_WORKERS: String(workers), LOG_LEVEL: 'info', ...extra }))
   gatewayUrl = `http://127.0.0.1:${port}`
   await waitUntil('gateway /readyz', async () => (await fetch(`${gatewayUrl}/readyz`)).status === 200, 60_000)
+}
+
+/** One gateway worker's memory from /metrics (summed over the workers by the gateway, so divided here). */
+async function gatewayWorkerMemory(workers: number): Promise<WorkerMemory | undefined> {
+  try {
+    const text = await (await fetch(`${gatewayUrl}/metrics`)).text()
+    const mb = (name: string) => {
+      const m = new RegExp(`^${name} ([\\d.e+]+)$`, 'm').exec(text)
+      return m ? Number(m[1]) / 2 ** 20 / workers : 0
+    }
+    const spaces: Record<string, number> = {}
+    for (const m of text.matchAll(/^nodejs_heap_space_size_total_bytes\{[^}]*space="(\w+)"[^}]*\} ([\d.e+]+)$/gm)) spaces[m[1]!] = round(Number(m[2]) / 2 ** 20 / workers, 1)
+    return { rssMb: round(mb('process_resident_memory_bytes'), 1), heapTotalMb: round(mb('nodejs_heap_size_total_bytes'), 1), heapUsedMb: round(mb('nodejs_heap_size_used_bytes'), 1), externalMb: round(mb('nodejs_external_memory_bytes'), 1), spaces }
+  } catch {
+    return undefined
+  }
 }
 
 // ---- acknowledgements and their arrival in ClickHouse ------------------------------------------------
@@ -266,12 +284,16 @@ function e2eFigures(scenario: number, startedAt: number) {
 const pct = (sorted: number[], p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!)
 
 // ---- ceilings ----------------------------------------------------------------------------------------
-async function httpCeiling(pool: BenchBody[], duration: number, workers: number): Promise<LoadResult> {
+async function httpCeiling(pool: BenchBody[], duration: number, workers: number): Promise<LoadResult & { cpuUsPerEvent: number }> {
   const port = await freePort()
   const bare = startChild('bare', 'loadtest/bareServer.ts', { PORT: String(port), BARE_WORKERS: String(workers) })
   await waitUntil('bare server', () => readFileSync(bare.log, 'utf8').includes('listening'), 30_000)
   try {
-    return await drive(-1, `http://127.0.0.1:${port}`, batchTraffic(pool, false), { duration, track: false }).then((r) => ({ ...r, eventsPerS: round((r.requestsPerS * pool[0]!.events)) }))
+    const watch = watchProcesses([{ name: 'bare', pid: () => bare.proc.pid, owned: true }])
+    const r = await drive(-1, `http://127.0.0.1:${port}`, batchTraffic(pool, false), { duration, track: false })
+    const events = r.requestsPerS * r.durationS * pool[0]!.events
+    // CPU µs per event of the handler alone: the floor of Node's HTTP + Hono + JSON.parse under the gateway
+    return { ...r, eventsPerS: round(r.requestsPerS * pool[0]!.events), cpuUsPerEvent: round((watch.stop()[0]!.cpuSeconds * 1e6) / Math.max(1, events), 1) }
   } finally {
     await stopChild(bare)
   }
@@ -286,7 +308,8 @@ function stackScript(): string {
 }
 
 /** Kafka's ProducerPerformance with the gateway's own serialized events as payloads, same acks and compression. */
-async function brokerCeiling(records: number, payloadFile: string) {
+async function brokerCeiling(records: number, payloadFile: string, kafkaPid: () => number | undefined) {
+  const watch = watchProcesses([{ name: 'kafka', pid: kafkaPid, owned: false }])
   const args = [
     stackScript(), 'kafka-class', 'org.apache.kafka.tools.ProducerPerformance',
     '--topic', ceilingTopic, '--num-records', String(records), '--payload-file', payloadFile, '--throughput', '-1',
@@ -297,7 +320,8 @@ async function brokerCeiling(records: number, payloadFile: string) {
   const line = stdout.trim().split('\n').reverse().find((l) => /records sent/.test(l)) ?? ''
   const m = /([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th/.exec(line)
   if (!m) throw new Error(`could not parse ProducerPerformance output: ${stdout.slice(-500)}`)
-  return { records, recordsPerS: Number(m[1]), mbPerS: Number(m[2]), avgLatencyMs: Number(m[3]), p99LatencyMs: Number(m[7]), summary: line.trim() }
+  const kafkaCpuUsPerRecord = round((watch.stop()[0]!.cpuSeconds * 1e6) / records, 1)
+  return { records, recordsPerS: Number(m[1]), mbPerS: Number(m[2]), avgLatencyMs: Number(m[3]), p99LatencyMs: Number(m[7]), kafkaCpuUsPerRecord, summary: line.trim() }
 }
 
 /** The gateway's Kafka messages for these bodies (real validation + enrichment), one per line. */
@@ -353,6 +377,12 @@ type ScenarioRow = {
   cpuUsPerItem: Record<string, number>
   drainedAfterS: number
   notDrained: number
+  /** seconds from the scenario's start until its items were visible (the span its CPU figures cover) */
+  measuredS: number
+  /** cores the whole machine was busy over the same span (this pipeline and anything else running) */
+  machineCoresBusy: number
+  /** one gateway worker's memory split right after the load (prom-client's default metrics, averaged over workers) */
+  gatewayMemory?: WorkerMemory
 }
 
 const PROCESS_NAMES = ['gateway', 'consumer', 'kafka', 'clickhouse'] as const
@@ -362,6 +392,40 @@ function cpuPerItem(procs: ProcFigures[], items: number): Record<string, number>
   const out: Record<string, number> = {}
   for (const n of PROCESS_NAMES) out[n] = per(procs.find((p) => p.name === n)?.cpuSeconds ?? 0)
   out.total = per(procs.reduce((sum, p) => sum + p.cpuSeconds, 0))
+  return out
+}
+
+const targetLabel = (t: { name: string; value: number; unit: string; target: string }) => `${t.name}: ${[t.value, t.unit].join(' ').trim()} (target ${[t.target, t.unit].join(' ').trim()})`
+
+function scenarioCost(row: ScenarioRow): ScenarioCost {
+  return {
+    itemsPerS: row.load.eventsPerS,
+    landedPerS: row.e2e?.landedEventsPerS ?? 0,
+    durationS: row.load.durationS,
+    cpuUsPerItem: row.cpuUsPerItem,
+    cpuSeconds: Object.fromEntries(row.processes.map((p) => [p.name, p.cpuSeconds])),
+    measuredS: Math.max(1, row.measuredS),
+    ackToVisibleMs: row.e2e?.ackToVisibleMs ?? { p50: 0, p99: 0 },
+    insertsPerS: row.inserts?.insertsPerS ?? 0,
+    machineCoresBusy: row.machineCoresBusy,
+  }
+}
+
+/** CPU ticks (1/100 s) the whole machine spent busy since boot, from /proc/stat (all but idle and iowait). */
+function machineBusyTicks(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number)
+  return f.reduce((a, b) => a + b, 0) - (f[3] ?? 0) - (f[4] ?? 0)
+}
+
+/** This run's busiest gateway worker and consumer worker profiles (--profile writes one per process). */
+function busiestProfiles(since: number): { gateway?: ProfileSummary; consumer?: ProfileSummary } {
+  const dir = `${resultsDir}/profiles`
+  const out: { gateway?: ProfileSummary; consumer?: ProfileSummary } = {}
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.cpuprofile'))) {
+    if (statSync(`${dir}/${f}`).mtimeMs < since) continue
+    const s = summarizeProfile(`${dir}/${f}`)
+    if (s.role !== 'other' && s.busyMs > (out[s.role]?.busyMs ?? 0)) out[s.role] = s
+  }
   return out
 }
 
@@ -427,13 +491,16 @@ async function main() {
       const traffic = extra.traffic ?? batchTraffic(poolFor(batch, gzip, invalid), gzip)
       say(`${name}: ${traffic.path}, batch ${batch}, ${gzip ? 'gzip' : 'identity'}, ${invalid * 100}% invalid, ${duration} s${extra.overallRate ? `, ${Math.round(extra.overallRate)} req/s` : ''}${extra.connections ? `, ${extra.connections} connections` : ''}`)
       const watch = watchProcesses(watched())
+      const machineBusy = machineBusyTicks()
       const t0 = Date.now()
       const load = await drive(no, gatewayUrl, traffic, { duration, ...extra })
       const t1 = Date.now()
+      const gatewayMemory = await gatewayWorkerMemory(currentWorkers)
       const left = await drain(no, D.drainMax)
       if (left > 0) say(`  ${left} acknowledged requests not visible after ${D.drainMax} s`)
       // CPU until the scenario's items are all in ClickHouse: every process's whole cost of this scenario's items
       const procs = watch.stop()
+      const measuredS = (Date.now() - t0) / 1000
       const row: ScenarioRow = {
         name, batch, gzip, invalidShare: invalid, workers: currentWorkers,
         rate: extra.overallRate ? `${Math.round(extra.overallRate)} req/s` : 'max',
@@ -443,6 +510,9 @@ async function main() {
         cpuUsPerItem: cpuPerItem(procs, load.acceptedEvents),
         drainedAfterS: round((Date.now() - t1) / 1000, 1),
         notDrained: left,
+        measuredS: round(measuredS, 1),
+        machineCoresBusy: round((machineBusyTicks() - machineBusy) / 100 / measuredS, 2),
+        ...(gatewayMemory ? { gatewayMemory } : {}),
       }
       rows.push(row)
       say(`  ${load.requestsPerS} req/s, ${load.eventsPerS} items/s, p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms, landed ${row.e2e!.landedEventsPerS}/s, CPU µs per item ${JSON.stringify(row.cpuUsPerItem)}, statuses ${JSON.stringify(load.statusCounts)}`)
@@ -487,7 +557,7 @@ async function main() {
     const payload = writePayloadFile(poolFor(100, false, 0))
     const records = Math.min(3_000_000, Math.max(100_000, main.load.acceptedEvents))
     say(`ceiling (b): Kafka ProducerPerformance, ${records} records of ~${payload.meanBytes} bytes, acks=all, compression ${KAFKA_COMPRESSION}`)
-    const broker = await brokerCeiling(records, payload.file)
+    const broker = await brokerCeiling(records, payload.file, stackPids('kafka'))
     say(`  ${broker.summary}`)
 
     // 6. exactly once: every acknowledged request's events are in ClickHouse, once
@@ -527,23 +597,36 @@ async function main() {
       overloadRssOverSustainable: round(mainProc(overload, 'gateway').peakRssMb / mainProc(main, 'gateway').peakRssMb, 3),
     }
     const cost = (row: ScenarioRow, n: string) => row.cpuUsPerItem[n] ?? 0
-    const figure = (name: string, value: number, unit: string, target: number, atMost: boolean) => ({ name, value, unit, target: `${atMost ? '≤' : '≥'} ${target}`, met: atMost ? value <= target : value >= target })
+    const figure = (name: string, value: number, unit: string, target: number, atMost: boolean, kind: TargetKind) => ({ name, value, unit, kind, target: `${atMost ? '≤' : '≥'} ${target}`, met: atMost ? value <= target : value >= target })
     // issue 12's targets (CPU per item over the main scenario until its events were all visible)
     const costTargets = [
-      figure('gateway CPU per acknowledged event (main)', cost(main, 'gateway'), 'µs', 20, true),
-      figure('consumer CPU per loaded row (main)', cost(main, 'consumer'), 'µs', 12, true),
-      figure('end to end CPU per event: gateway + consumers + Kafka + ClickHouse (main)', cost(main, 'total'), 'µs', 50, true),
-      figure('acknowledged events/s, everything on this machine (main)', main.load.eventsPerS, 'events/s', 40_000, false),
-      figure(`landed ÷ acknowledged over ${D.main} s (main)`, ratios.landedOverGateway, '', 0.9, false),
-      figure('ack→visible p99 at the maximum rate (main)', main.e2e!.ackToVisibleMs.p99, 'ms', 3_000, true),
-      figure('ack→visible p99 at half the maximum rate (steady)', steady.e2e!.ackToVisibleMs.p99, 'ms', 1_500, true),
-      figure('gateway peak RSS per worker at the maximum rate (main)', mainProc(main, 'gateway').peakRssMbPerProcess, 'MB', 250, true),
-      figure('gateway peak RSS per worker at 2× overload', mainProc(overload, 'gateway').peakRssMbPerProcess, 'MB', 250, true),
-      figure('OTLP/HTTP protobuf: gateway CPU per span', cost(otlp, 'gateway'), 'µs', 15, true),
-      figure('OTLP/HTTP protobuf: acknowledged spans/s', otlp.load.eventsPerS, 'spans/s', 100_000, false),
+      figure('gateway CPU per acknowledged event (main)', cost(main, 'gateway'), 'µs', 20, true, 'gatewayCpu'),
+      figure('consumer CPU per loaded row (main)', cost(main, 'consumer'), 'µs', 12, true, 'consumerCpu'),
+      figure('end to end CPU per event: gateway + consumers + Kafka + ClickHouse (main)', cost(main, 'total'), 'µs', 50, true, 'totalCpu'),
+      figure('acknowledged events/s, everything on this machine (main)', main.load.eventsPerS, 'events/s', 40_000, false, 'rate'),
+      figure(`landed ÷ acknowledged over ${D.main} s (main)`, ratios.landedOverGateway, '', 0.9, false, 'landed'),
+      figure('ack→visible p99 at the maximum rate (main)', main.e2e!.ackToVisibleMs.p99, 'ms', 3_000, true, 'visibleMain'),
+      figure('ack→visible p99 at half the maximum rate (steady)', steady.e2e!.ackToVisibleMs.p99, 'ms', 1_500, true, 'visibleSteady'),
+      figure('gateway peak RSS per worker at the maximum rate (main)', mainProc(main, 'gateway').peakRssMbPerProcess, 'MB', 250, true, 'rssMain'),
+      figure('gateway peak RSS per worker at 2× overload', mainProc(overload, 'gateway').peakRssMbPerProcess, 'MB', 250, true, 'rssOverload'),
+      figure('OTLP/HTTP protobuf: gateway CPU per span', cost(otlp, 'gateway'), 'µs', 15, true, 'otlpCpu'),
+      figure('OTLP/HTTP protobuf: acknowledged spans/s', otlp.load.eventsPerS, 'spans/s', 100_000, false, 'otlpRate'),
     ]
+    // under each miss: the measured limit and the profile that explains it (profiles are written when a process exits)
+    if (PROFILE) for (const c of [...children]) await stopChild(c)
+    const limitInputs: LimitInputs = {
+      cores: os.availableParallelism(),
+      main: scenarioCost(main),
+      steady: scenarioCost(steady),
+      otlp: scenarioCost(otlp),
+      http: { eventsPerS: http.eventsPerS, cpuUsPerEvent: http.cpuUsPerEvent },
+      broker: { recordsPerS: broker.recordsPerS, kafkaCpuUsPerRecord: broker.kafkaCpuUsPerRecord },
+      memory: { main: main.gatewayMemory, overload: overload.gatewayMemory },
+      profiles: PROFILE ? busiestProfiles(started) : {},
+    }
+    const limits = Object.fromEntries(costTargets.filter((t) => !t.met).map((t) => [targetLabel(t), limitOf(t.kind, limitInputs)]))
     const targets = {
-      ...Object.fromEntries(costTargets.map((t) => [`${t.name}: ${[t.value, t.unit].join(' ').trim()} (target ${[t.target, t.unit].join(' ').trim()})`, t.met])),
+      ...Object.fromEntries(costTargets.map((t) => [targetLabel(t), t.met])),
       'gateway events/s >= 0.25 x broker ceiling': ratios.gatewayOverBroker >= 0.25,
       [`landed >= 0.9 x gateway over ${D.main} s`]: ratios.landedOverGateway >= 0.9,
       'every acknowledged event landed once': exactlyOnce.ok,
@@ -562,6 +645,7 @@ async function main() {
       exactlyOnce,
       ratios,
       targets,
+      limits,
       notes: [
         'The machine was shared with other jobs during the run: figures are noisy; ratios come from this one run.',
         'ack->visible: ClickHouse polled every 250 ms for rows inserted recently (inserted_at has second precision on 18.16, so it only bounds the window); a request counts as visible at the start of the first poll that sees all of its events. Resolution ~250 ms; figures are per request.',
@@ -608,7 +692,7 @@ async function machine() {
 }
 
 function markdown(r: { [k: string]: unknown } & { scenarios: ScenarioRow[] }): string {
-  const rep = r as unknown as { scenarios: ScenarioRow[]; mode: string; run: string; startedAt: string; durationS: number; machine: Record<string, unknown>; settings: Record<string, unknown>; ceilings: { http: LoadResult; broker: { recordsPerS: number; mbPerS: number; records: number; p99LatencyMs: number } }; exactlyOnce: Record<string, unknown>; ratios: Record<string, number>; targets: Record<string, boolean>; notes: string[] }
+  const rep = r as unknown as { scenarios: ScenarioRow[]; mode: string; run: string; startedAt: string; durationS: number; machine: Record<string, unknown>; settings: Record<string, unknown>; ceilings: { http: LoadResult; broker: { recordsPerS: number; mbPerS: number; records: number; p99LatencyMs: number } }; exactlyOnce: Record<string, unknown>; ratios: Record<string, number>; targets: Record<string, boolean>; limits: Record<string, string[]>; notes: string[] }
   const proc = (row: ScenarioRow, n: string) => {
     const p = row.processes.find((x) => x.name === n)
     return p ? `${p.cpuSeconds} / ${p.peakRssMb}` : '-'
@@ -649,7 +733,7 @@ function markdown(r: { [k: string]: unknown } & { scenarios: ScenarioRow[] }): s
     '',
     '**Targets**',
     '',
-    ...Object.entries(rep.targets).map(([k, v]) => `- ${v ? 'met' : 'MISSED'}: ${k}`),
+    ...Object.entries(rep.targets).flatMap(([k, v]) => [`- ${v ? 'met' : 'MISSED'}: ${k}`, ...(rep.limits[k] ?? []).map((l) => `  - ${l}`)]),
     '',
     ...rep.notes.map((n) => `- ${n}`),
     '',
