@@ -26,6 +26,10 @@ const envSchema = z.object({
   GATEWAY_WORKERS: int(0, 0),
   // V8's young generation per gateway worker (--max-semi-space-size, MB); 0 = V8's default (32 on Node 24). loadtest/README.md has the measurement.
   GATEWAY_WORKER_SEMI_SPACE_MB: int(8, 0),
+  // V8's old-generation growth per gateway worker (--heap-growing-percent): 100 = a full GC once it doubles; 0 = V8's own (up to 4×)
+  GATEWAY_WORKER_HEAP_GROWING_PERCENT: int(100, 0),
+  // glibc malloc arenas per gateway worker (MALLOC_ARENA_MAX in the worker's environment); 0 = glibc's default
+  GATEWAY_WORKER_MALLOC_ARENA_MAX: int(2, 0),
   GATEWAY_MAX_IN_FLIGHT: int(64, 1),
 
   AUTH_REQUIRED: bool(true),
@@ -141,6 +145,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
       workers: e.GATEWAY_WORKERS,
       workerSemiSpaceMb: e.GATEWAY_WORKER_SEMI_SPACE_MB,
+      workerHeapGrowingPercent: e.GATEWAY_WORKER_HEAP_GROWING_PERCENT,
+      workerMallocArenaMax: e.GATEWAY_WORKER_MALLOC_ARENA_MAX,
       maxInFlight: e.GATEWAY_MAX_IN_FLIGHT,
       produceTimeoutMs: e.PRODUCE_TIMEOUT_MS,
       retryAfterSeconds: e.RETRY_AFTER_SECONDS,

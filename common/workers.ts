@@ -4,17 +4,20 @@
 import cluster from 'node:cluster'
 import type { Logger } from './logger.ts'
 
+/** What the workers get on top of the primary's own: Node/V8 flags (after the primary's) and environment. */
+export type WorkerSetup = { flags?: string[]; env?: Record<string, string> }
+
 /**
  * True in the primary of a multi-worker process: it supervises and the caller must not start the service.
- * `workerFlags` are Node/V8 flags added to the workers' command line (after the primary's own).
+ * `worker.env` is for what a process reads only as it starts (glibc's MALLOC_* variables).
  */
-export function superviseWorkers(workers: number, log: Logger, forward: NodeJS.Signals[] = [], workerFlags: string[] = []): boolean {
+export function superviseWorkers(workers: number, log: Logger, forward: NodeJS.Signals[] = [], worker: WorkerSetup = {}): boolean {
   if (!cluster.isPrimary || workers <= 1) return false
-  if (workerFlags.length > 0) cluster.setupPrimary({ execArgv: [...process.execArgv, ...workerFlags] })
+  if (worker.flags?.length) cluster.setupPrimary({ execArgv: [...process.execArgv, ...worker.flags] })
   let stopping = false
-  log.info('starting workers', { workers })
+  log.info('starting workers', { workers, ...worker })
   const bornAt = new Map<number, number>()
-  const fork = () => bornAt.set(cluster.fork().id, Date.now())
+  const fork = () => bornAt.set(cluster.fork(worker.env).id, Date.now())
   for (let i = 0; i < workers; i++) fork()
   const eachWorker = (signal: NodeJS.Signals) => {
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal)

@@ -28,6 +28,32 @@ const cpuS = (pid: number) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
   return (Number(f[11]) + Number(f[12])) / 100
 }
+/**
+ * Where the RSS is, from /proc/PID/smaps: file-backed pages (the node binary's code and read-only data,
+ * shared libraries: clean, shared through the page cache, but counted in RSS), glibc's main heap (brk),
+ * anonymous mappings under 1 MB (V8's 256 KB heap pages, small mmaps) and from 1 MB (V8's large objects and
+ * semi-spaces, glibc's thread arenas). MB each.
+ */
+type RssParts = { rss: number; file: number; brk: number; anonSmall: number; anonLarge: number }
+function rssParts(pid: number): RssParts {
+  const parts: RssParts = { rss: 0, file: 0, brk: 0, anonSmall: 0, anonLarge: 0 }
+  let kind: keyof RssParts = 'file'
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line)
+    if (head) {
+      const sizeKb = (parseInt(head[2]!, 16) - parseInt(head[1]!, 16)) / 1024
+      const path = head[4]!
+      kind = path === '[heap]' ? 'brk' : head[3] !== '0' || path.startsWith('/') ? 'file' : sizeKb < 1024 ? 'anonSmall' : 'anonLarge'
+    } else if (line.startsWith('Rss:')) {
+      const mb = Number(line.split(/\s+/)[1]) / 1024
+      parts[kind] += mb
+      parts.rss += mb
+    }
+  }
+  return parts
+}
+const partsText = (p: RssParts) => `${Math.round(p.rss)} = file ${Math.round(p.file)} + brk ${Math.round(p.brk)} + anon<1MB ${Math.round(p.anonSmall)} + anon≥1MB ${Math.round(p.anonLarge)}`
+
 /** V8 heap total and used, MB, with the used MB per space (new, old, large_object...). */
 async function heapMb(url: string): Promise<string> {
   const text = await (await fetch(`${url}/metrics`)).text()
@@ -82,14 +108,20 @@ for (const [dir, ...args] of variants) {
     const phase = async (name: string, seconds: number, connections: number, rate?: number) => {
       writeFileSync(`/proc/${pid}/clear_refs`, '5') // reset VmHWM
       const cpu0 = cpuS(pid)
-      const r = await drive(url, seconds, connections, rate)
+      // the RSS parts at the highest RSS seen (sampled each second; reading smaps costs this process, not the gateway)
+      let atPeak = rssParts(pid)
+      const sampler = setInterval(() => {
+        const now = rssParts(pid)
+        if (now.rss > atPeak.rss) atPeak = now
+      }, 1000)
+      const r = await drive(url, seconds, connections, rate).finally(() => clearInterval(sampler))
       const cpu = cpuS(pid) - cpu0
-      return { name, eventsPerS: Math.round(r.acked / seconds), refused: r.refused, peakRssMb: Math.round(status(pid, 'VmHWM')), heapMb: await heapMb(url), cpuUsPerEvent: r.acked ? ((cpu * 1e6) / r.acked).toFixed(1) : '-' }
+      return { name, eventsPerS: Math.round(r.acked / seconds), refused: r.refused, peakRssMb: Math.round(status(pid, 'VmHWM')), heapMb: await heapMb(url), atPeak: partsText(atPeak), cpuUsPerEvent: r.acked ? ((cpu * 1e6) / r.acked).toFixed(1) : '-' }
     }
     const max = await phase('max', MAX_S, 32)
     const over = await phase('2× overload', OVERLOAD_S, 128, Math.max(2, Math.round((max.eventsPerS / 100) * 2)))
     for (const p of [max, over]) {
-      const row = `| ${name} | ${Math.round(idle)} | ${p.name} | ${p.eventsPerS} | ${p.refused} | ${p.cpuUsPerEvent} | ${p.peakRssMb} | ${p.heapMb} |`
+      const row = `| ${name} | ${Math.round(idle)} | ${p.name} | ${p.eventsPerS} | ${p.refused} | ${p.cpuUsPerEvent} | ${p.peakRssMb} | ${p.heapMb} | ${p.atPeak} |`
       rows.push(row)
       process.stderr.write(`${row}\n`)
     }
@@ -98,4 +130,4 @@ for (const [dir, ...args] of variants) {
     await new Promise((r) => gateway.once('exit', r))
   }
 }
-process.stdout.write(`\n| gateway (checkout, flags) | idle RSS MB | phase | events/s acked | refused | CPU µs per event | peak RSS MB (VmHWM) | V8 heap total / used MB (used per space); external MB |\n| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |\n${rows.join('\n')}\n`)
+process.stdout.write(`\n| gateway (checkout, flags) | idle RSS MB | phase | events/s acked | refused | CPU µs per event | peak RSS MB (VmHWM) | V8 heap total / used MB (used per space); external MB | sampled RSS at its highest, MB: parts |\n| --- | ---: | --- | ---: | ---: | ---: | ---: | --- | --- |\n${rows.join('\n')}\n`)

@@ -8,6 +8,7 @@ import { createLogger, errorMessage } from '../../common/logger.ts'
 import { startGateway } from './server.ts'
 import { stopOnSignals, superviseWorkers } from '../../common/workers.ts'
 import { serveClusterMetrics } from '../../common/clusterMetrics.ts'
+import { gatewayWorkerSetup } from './workerSetup.ts'
 
 let config
 try {
@@ -19,11 +20,8 @@ try {
 const log = createLogger('gateway', config.log.level)
 const workers = config.gateway.workers === 0 ? availableParallelism() : config.gateway.workers
 
-// A smaller young generation than V8's 64 MB: each request's garbage is short-lived, and the smaller
-// semi-spaces cost no measurable CPU per event but ~90 MB of RSS per worker (loadtest/README.md).
-const workerFlags = config.gateway.workerSemiSpaceMb > 0 ? [`--max-semi-space-size=${config.gateway.workerSemiSpaceMb}`] : []
-// SIGHUP (re-read the write keys) reaches every worker; a worker's /metrics asks the primary for the sum
-if (superviseWorkers(workers, log, ['SIGHUP'], workerFlags)) serveClusterMetrics()
+// the workers' V8 flags and malloc arenas keep each worker's RSS small (workerSetup.ts)
+if (superviseWorkers(workers, log, ['SIGHUP'], gatewayWorkerSetup(config.gateway))) serveClusterMetrics()
 else {
   try {
     const gateway = await startGateway(config, log)
