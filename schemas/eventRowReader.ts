@@ -11,12 +11,26 @@
 import { dateTimeText } from './telemetryType.ts'
 import { timeCorrections, type EventRow } from './event.ts'
 
-// a subset of zod's z.uuid() (as enrichedEventCommon.ts): anything else goes the full way
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
-const TIME_CORRECTIONS: ReadonlySet<string> = new Set(timeCorrections)
-// a backslash (an escape) or a raw control character (invalid in JSON, never in canonical JSON) anywhere
-// eslint-disable-next-line no-control-regex -- control characters are what it looks for
-const NOT_PLAIN = /[\u0000-\u001f\\]/
+// The fixed parts of the value, in the gateway's field order (enrichedEventSchema's), each matched where the
+// previous one ended (sticky): a string field holds no quote, backslash (escape) or control character (JSON
+// refuses those raw), a count is a non-negative integer of at most 15 digits (always safe, written by
+// JSON.stringify as is), the UUID a subset of zod's z.uuid(), as enrichedEventCommon.ts. properties and
+// context, between them, are scanned by canonicalObject below.
+const TEXT = '([^"\\\\\\u0000-\\u001f]*)'
+const FILLED = '([^"\\\\\\u0000-\\u001f]+)'
+const COUNT = '(0|[1-9][0-9]{0,14})'
+const HEAD = new RegExp(
+  '\\{"schema_version":1,"backend_id":"([0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})"' +
+    `,"event_id":"${FILLED}","app_id":"${FILLED}","category":"${FILLED}","name":"${FILLED}"` +
+    `,"timestamp":${COUNT},"client_timestamp":${COUNT},"received_at":${COUNT},"sent_at":(?:null|${COUNT})` +
+    `,"time_correction":"(${timeCorrections.join('|')})","ip":"${TEXT}","country":"${TEXT}","region":"${TEXT}","city":"${TEXT}","properties":`,
+  'y',
+)
+const MIDDLE = new RegExp(`,"trace_id":"${TEXT}","span_id":"${TEXT}","sdk_name":"${TEXT}","sdk_version":"${TEXT}","device_id":"${TEXT}","context":`, 'y')
+const TAIL = new RegExp(`,"request_id":"${TEXT}"\\}$`, 'y')
+// the rest of a string inside properties or context (after its opening quote), to its closing quote
+// eslint-disable-next-line no-control-regex -- raw control characters are what JSON refuses in a string
+const STRING_REST = /[^"\\\u0000-\u001f]*"/y
 const MAX_DEPTH = 32
 const MAX_KEYS = 64
 
@@ -28,125 +42,61 @@ const keyStarts: number[] = []
 const keyEnds: number[] = []
 let keyCount = 0
 
-// the value's kinds (numbers: the field loop below switches on them)
-const UUID_TEXT = 0
-const FILLED = 1
-const TEXT = 2
-const COUNT = 3
-const COUNT_OR_NULL = 4
-const CORRECTION = 5
-const OBJECT = 6
-// the gateway's field order (enrichedEventSchema's): the text before each value, and the value's kind
-const FIELDS: ReadonlyArray<readonly [prefix: string, kind: number]> = [
-  ['{"schema_version":1,"backend_id":"', UUID_TEXT],
-  [',"event_id":"', FILLED],
-  [',"app_id":"', FILLED],
-  [',"category":"', FILLED],
-  [',"name":"', FILLED],
-  [',"timestamp":', COUNT],
-  [',"client_timestamp":', COUNT],
-  [',"received_at":', COUNT],
-  [',"sent_at":', COUNT_OR_NULL],
-  [',"time_correction":"', CORRECTION],
-  [',"ip":"', TEXT],
-  [',"country":"', TEXT],
-  [',"region":"', TEXT],
-  [',"city":"', TEXT],
-  [',"properties":', OBJECT],
-  [',"trace_id":"', TEXT],
-  [',"span_id":"', TEXT],
-  [',"sdk_name":"', TEXT],
-  [',"sdk_version":"', TEXT],
-  [',"device_id":"', TEXT],
-  [',"context":', OBJECT],
-  [',"request_id":"', TEXT],
-]
-const PREFIXES = FIELDS.map((f) => f[0])
-const KINDS = Int32Array.from(FIELDS, (f) => f[1])
-const values: Array<string | number> = new Array<string | number>(KINDS.length).fill(0)
-
 /**
  * toEventRow(enrichedEventSchema.parse(JSON.parse(value))) for the common gateway-written value, read
  * straight from its bytes; undefined for anything else (the caller then takes the full path).
  */
 export function readCommonEventRow(value: Buffer): EventRow | undefined {
   src = value.toString('utf8')
-  pos = 0
-  if (NOT_PLAIN.test(src) || !readFields() || pos !== src.length - 1 || src.charCodeAt(pos) !== 0x7d) {
-    src = ''
-    return undefined
-  }
+  const row = readRow()
   src = ''
-  const v = values as [string, string, string, string, string, number, number, number, number, string, string, string, string, string, string, string, string, string, string, string, string, string]
+  return row
+}
+
+function readRow(): EventRow | undefined {
+  const head = matchAt(HEAD, 0)
+  const properties = head && objectText()
+  const middle = properties && matchAt(MIDDLE, pos)
+  const context = middle && objectText()
+  const tail = context && matchAt(TAIL, pos)
+  if (!tail) return undefined
+  const h = head as unknown as string[]
+  const m = middle as unknown as string[]
+  const timestamp = +h[6]!
+  const receivedAt = +h[8]!
   return {
-    backend_id: v[0],
-    event_id: v[1],
-    app_id: v[2],
-    category: v[3],
-    name: v[4],
-    timestamp: dateTimeText(v[5]),
-    timestamp_ms: v[5],
-    client_timestamp_ms: v[6],
-    received_at: dateTimeText(v[7]),
-    received_at_ms: v[7],
-    sent_at_ms: v[8],
-    time_correction: v[9],
-    ip: v[10],
-    country: v[11],
-    region: v[12],
-    city: v[13],
-    properties: v[14],
-    trace_id: v[15],
-    span_id: v[16],
-    sdk_name: v[17],
-    sdk_version: v[18],
-    device_id: v[19],
-    context: v[20],
-    request_id: v[21],
+    backend_id: h[1]!,
+    event_id: h[2]!,
+    app_id: h[3]!,
+    category: h[4]!,
+    name: h[5]!,
+    timestamp: dateTimeText(timestamp),
+    timestamp_ms: timestamp,
+    client_timestamp_ms: +h[7]!,
+    received_at: dateTimeText(receivedAt),
+    received_at_ms: receivedAt,
+    sent_at_ms: h[9] === undefined ? 0 : +h[9],
+    time_correction: h[10]!,
+    ip: h[11]!,
+    country: h[12]!,
+    region: h[13]!,
+    city: h[14]!,
+    properties,
+    trace_id: m[1]!,
+    span_id: m[2]!,
+    sdk_name: m[3]!,
+    sdk_version: m[4]!,
+    device_id: m[5]!,
+    context,
+    request_id: tail[1]!,
   }
 }
 
-function readFields(): boolean {
-  for (let f = 0; f < KINDS.length; f++) {
-    const prefix = PREFIXES[f]!
-    if (!src.startsWith(prefix, pos)) return false
-    pos += prefix.length
-    const kind = KINDS[f]!
-    let v: string | number | undefined
-    if (kind === COUNT) v = count()
-    else if (kind === OBJECT) v = objectText()
-    else if (kind === COUNT_OR_NULL) v = src.startsWith('null', pos) ? ((pos += 4), 0) : count()
-    else {
-      v = stringRest()
-      if (v === undefined || (kind === UUID_TEXT && !UUID.test(v)) || (kind === FILLED && v === '') || (kind === CORRECTION && !TIME_CORRECTIONS.has(v))) return false
-    }
-    if (v === undefined) return false
-    values[f] = v
-  }
-  return true
-}
-
-/** The rest of a string whose opening quote was read (no escapes: NOT_PLAIN refused them). */
-function stringRest(): string | undefined {
-  const end = src.indexOf('"', pos)
-  if (end < 0) return undefined
-  const s = src.slice(pos, end)
-  pos = end + 1
-  return s
-}
-
-/** A non-negative integer as JSON.stringify writes it, at most 15 digits (always a safe integer). */
-function count(): number | undefined {
-  const start = pos
-  let n = 0
-  let c = src.charCodeAt(pos)
-  while (c >= 0x30 && c <= 0x39) {
-    n = n * 10 + (c - 0x30)
-    c = src.charCodeAt(++pos)
-  }
-  const digits = pos - start
-  if (digits === 0 || digits > 15 || (digits > 1 && src.charCodeAt(start) === 0x30)) return undefined
-  return n
+function matchAt(re: RegExp, at: number): RegExpExecArray | null {
+  re.lastIndex = at
+  const m = re.exec(src)
+  if (m !== null) pos = re.lastIndex
+  return m
 }
 
 /** The text of a JSON object, if it is exactly what JSON.stringify(JSON.parse(text)) gives. */
@@ -159,9 +109,10 @@ function objectText(): string | undefined {
 function canonicalValue(depth: number): boolean {
   const c = src.charCodeAt(pos)
   if (c === 0x22) {
-    const end = src.indexOf('"', pos + 1)
-    pos = end + 1
-    return end > 0
+    STRING_REST.lastIndex = pos + 1
+    if (!STRING_REST.test(src)) return false
+    pos = STRING_REST.lastIndex
+    return true
   }
   if (c === 0x7b) return depth < MAX_DEPTH && canonicalObject(depth + 1)
   if (c === 0x5b) return depth < MAX_DEPTH && canonicalArray(depth + 1)
@@ -184,10 +135,12 @@ function canonicalObject(depth: number): boolean {
   for (;;) {
     if (src.charCodeAt(pos) !== 0x22) return false
     const start = pos + 1
-    const end = src.indexOf('"', start)
+    STRING_REST.lastIndex = start
+    if (!STRING_REST.test(src)) return false
+    const end = STRING_REST.lastIndex - 1
     const first = src.charCodeAt(start)
     // JSON.parse puts integer-like keys first ("2" before "b"): a digit-led key could be reordered
-    if (end < 0 || (first >= 0x30 && first <= 0x39) || src.charCodeAt(end + 1) !== 0x3a) return false
+    if ((first >= 0x30 && first <= 0x39) || src.charCodeAt(end + 1) !== 0x3a) return false
     // a doubled key keeps its first place and its last value in JSON.parse's object
     if (keyCount - firstKey >= MAX_KEYS || isDoubled(firstKey, start, end)) return false
     keyStarts[keyCount] = start
