@@ -38,7 +38,7 @@ export type InsertFormat = 'TabSeparated' | 'JSONEachRow'
 export function createClickHouseWriter(client: ClickHouseClient, fault: FaultHook = noFaults, settings = insertSettings(undefined), format: InsertFormat = 'TabSeparated'): RowWriter {
   return {
     async insert(table, rows) {
-      let body: Buffer | null = null
+      let body: string | null = null
       try {
         // the mappers give every row of a table the same columns; a row this cannot write is refused as bad content
         if (format === 'TabSeparated') body = tabSeparatedRows(Object.keys(rows[0] ?? {}), rows as Array<Record<string, string | number | string[] | number[]>>)
