@@ -19,15 +19,41 @@ import { timeCorrections, type EventRow } from './event.ts'
 const TEXT = '([^"\\\\\\u0000-\\u001f]*)'
 const FILLED = '([^"\\\\\\u0000-\\u001f]+)'
 const COUNT = '(0|[1-9][0-9]{0,14})'
-const HEAD = new RegExp(
-  '\\{"schema_version":1,"backend_id":"([0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})"' +
-    `,"event_id":"${FILLED}","app_id":"${FILLED}","category":"${FILLED}","name":"${FILLED}"` +
-    `,"timestamp":${COUNT},"client_timestamp":${COUNT},"received_at":${COUNT},"sent_at":(?:null|${COUNT})` +
-    `,"time_correction":"(${timeCorrections.join('|')})","ip":"${TEXT}","country":"${TEXT}","region":"${TEXT}","city":"${TEXT}","properties":`,
-  'y',
-)
-const MIDDLE = new RegExp(`,"trace_id":"${TEXT}","span_id":"${TEXT}","sdk_name":"${TEXT}","sdk_version":"${TEXT}","device_id":"${TEXT}","context":`, 'y')
-const TAIL = new RegExp(`,"request_id":"${TEXT}"\\}$`, 'y')
+/** The literal text before each capture, and after the last, so the captures' places are known too. */
+type Part = readonly [literalBefore: string, capture: string]
+const sticky = (parts: readonly Part[], after: string) => new RegExp(parts.map(([l, c]) => literal(l) + c).join('') + literal(after), 'y')
+const literal = (text: string) => text.replace(/[{}]/g, '\\$&')
+const HEAD_PARTS: readonly Part[] = [
+  ['{"schema_version":1,"backend_id":"', '([0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})'],
+  ['","event_id":"', FILLED],
+  ['","app_id":"', FILLED],
+  ['","category":"', FILLED],
+  ['","name":"', FILLED],
+  ['","timestamp":', COUNT],
+  [',"client_timestamp":', COUNT],
+  [',"received_at":', COUNT],
+  [',"sent_at":', '(null|0|[1-9][0-9]{0,14})'],
+  [',"time_correction":"', `(${timeCorrections.join('|')})`],
+  ['","ip":"', TEXT],
+  ['","country":"', TEXT],
+  ['","region":"', TEXT],
+  ['","city":"', TEXT],
+]
+const MIDDLE_PARTS: readonly Part[] = [
+  [',"trace_id":"', TEXT],
+  ['","span_id":"', TEXT],
+  ['","sdk_name":"', TEXT],
+  ['","sdk_version":"', TEXT],
+  ['","device_id":"', TEXT],
+]
+const TAIL_PARTS: readonly Part[] = [[',"request_id":"', TEXT]]
+const HEAD = sticky(HEAD_PARTS, '","properties":')
+const MIDDLE = sticky(MIDDLE_PARTS, '","context":')
+const TAIL = sticky(TAIL_PARTS, '"}$')
+// V8 makes a substring of 13 characters or more a slice that keeps its whole source text alive: the rows
+// wait for their insert, long enough to be copied into the old generation, so such fields are decoded again
+// from the bytes as strings of their own (loadtest/README.md "Consumer cost, second round")
+const SLICE_MIN_LENGTH = 13
 // the rest of a string inside properties or context (after its opening quote), to its closing quote
 // eslint-disable-next-line no-control-regex -- raw control characters are what JSON refuses in a string
 const STRING_REST = /[^"\\\u0000-\u001f]*"/y
@@ -37,6 +63,9 @@ const MAX_KEYS = 64
 // the scan's state (one value at a time; nothing here is kept between calls)
 let src = ''
 let pos = 0
+let bytes: Buffer = Buffer.alloc(0)
+// one byte per character: the text's offsets are the bytes' offsets
+let oneBytePerChar = false
 // the keys of the objects being scanned (start/end offsets), to refuse a doubled key
 const keyStarts: number[] = []
 const keyEnds: number[] = []
@@ -48,17 +77,21 @@ let keyCount = 0
  */
 export function readCommonEventRow(value: Buffer): EventRow | undefined {
   src = value.toString('utf8')
+  bytes = value
+  oneBytePerChar = value.length === src.length
+  pos = 0
   const row = readRow()
   src = ''
+  bytes = EMPTY
   return row
 }
 
 function readRow(): EventRow | undefined {
-  const head = matchAt(HEAD, 0)
+  const head = matchAt(HEAD, HEAD_PARTS)
   const properties = head && objectText()
-  const middle = properties && matchAt(MIDDLE, pos)
+  const middle = properties && matchAt(MIDDLE, MIDDLE_PARTS)
   const context = middle && objectText()
-  const tail = context && matchAt(TAIL, pos)
+  const tail = context && matchAt(TAIL, TAIL_PARTS)
   if (!tail) return undefined
   const h = head as unknown as string[]
   const m = middle as unknown as string[]
@@ -75,7 +108,7 @@ function readRow(): EventRow | undefined {
     client_timestamp_ms: +h[7]!,
     received_at: dateTimeText(receivedAt),
     received_at_ms: receivedAt,
-    sent_at_ms: h[9] === undefined ? 0 : +h[9],
+    sent_at_ms: h[9] === 'null' ? 0 : +h[9]!,
     time_correction: h[10]!,
     ip: h[11]!,
     country: h[12]!,
@@ -92,18 +125,32 @@ function readRow(): EventRow | undefined {
   }
 }
 
-function matchAt(re: RegExp, at: number): RegExpExecArray | null {
+/** The sticky expression's match where the scan is, its long captures made strings of their own. */
+function matchAt(re: RegExp, parts: readonly Part[]): RegExpExecArray | null {
+  let at = pos
   re.lastIndex = at
   const m = re.exec(src)
-  if (m !== null) pos = re.lastIndex
+  if (m === null) return null
+  pos = re.lastIndex
+  if (oneBytePerChar) {
+    for (let i = 0; i < parts.length; i++) {
+      at += parts[i]![0].length
+      const length = m[i + 1]!.length
+      if (length >= SLICE_MIN_LENGTH) m[i + 1] = bytes.toString('utf8', at, at + length)
+      at += length
+    }
+  }
   return m
 }
+
+const EMPTY = Buffer.alloc(0)
 
 /** The text of a JSON object, if it is exactly what JSON.stringify(JSON.parse(text)) gives. */
 function objectText(): string | undefined {
   const start = pos
   keyCount = 0
-  return src.charCodeAt(pos) === 0x7b && canonicalObject(1) ? src.slice(start, pos) : undefined
+  if (src.charCodeAt(pos) !== 0x7b || !canonicalObject(1)) return undefined
+  return oneBytePerChar && pos - start >= SLICE_MIN_LENGTH ? bytes.toString('utf8', start, pos) : src.slice(start, pos)
 }
 
 function canonicalValue(depth: number): boolean {

@@ -80,6 +80,23 @@ describe('readCommonEventRow', { timeout: 30_000 * Number(process.env.FUZZ_SCALE
     )
   })
 
+  it('gives the full path\'s row for values with other scripts and with bytes that are not UTF-8', () => {
+    const base = { ...values[0]!, city: 'Zürich / 東京 😀 long enough', properties: { path: '/über-uns/ñandú/😀/long enough', n: 1 } }
+    expect(sameRow(JSON.stringify(base))).toBe(true)
+    const bytes = Buffer.from(JSON.stringify({ ...values[1]!, city: 'Mountain View, CA, USA', device_id: 'device-long-enough-0' }))
+    // a byte that is not UTF-8 (and a lead byte without its follower) inside string values, decoded as U+FFFD both ways
+    for (const bad of [0xff, 0xc3, 0x80]) {
+      for (const field of ['"city":"Mountain', '"device_id":"device', '"sdk_name":"tele']) {
+        const at = bytes.indexOf(field) + field.length - 2
+        const mutated = Buffer.from(bytes)
+        mutated[at] = bad
+        const fast = readCommonEventRow(mutated)
+        expect(fast, field).toBeDefined()
+        expect(fast).toStrictEqual(fullPath(mutated.toString('utf8')))
+      }
+    }
+  })
+
   it('leaves doubled keys, digit keys, escapes, deep nesting and hostile field values to the full path', () => {
     const base = texts[0]!
     const props = (inner: string) => base.replace(/"properties":\{[^}]*\}/, `"properties":${inner}`)
