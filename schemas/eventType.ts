@@ -5,7 +5,6 @@ import { isIP } from 'node:net'
 import { normalizeIp } from '../common/ip.ts'
 import { eventIdentity } from './eventIdentity.ts'
 import { parseCommonEnrichedEvent } from './enrichedEventCommon.ts'
-import { readCommonEventRow } from './eventRowReader.ts'
 import { ANY_CATEGORY, idField, type EnrichResult, type RequestFacts, type TelemetryType } from './telemetryType.ts'
 import { clientEventSchema, enrichedEventSchema, eventsTable, EVENT_SCHEMA_VERSION, parseCommonClientEvent, toEventRow, type ClientEvent, type EnrichedEvent } from './event.ts'
 
@@ -27,7 +26,6 @@ export const eventType: TelemetryType<ClientEvent, EnrichedEvent> = {
   partitionKey: (e) => (e.device_id ? `${e.app_id}/${e.device_id}` : e.app_id),
   table: eventsTable,
   toRow: toEventRow,
-  rowOfCommonValue: readCommonEventRow,
 }
 
 function enrichEvent(event: ClientEvent, facts: RequestFacts): EnrichResult<EnrichedEvent> {

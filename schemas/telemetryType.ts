@@ -122,8 +122,6 @@ export type TelemetryType<Client = unknown, Enriched extends { backend_id: strin
   table: TableDeclaration
   /** pure: enriched item (the Kafka value) → ClickHouse row (JSONEachRow) */
   toRow(item: Enriched): Record<string, string | number | string[] | number[]>
-  /** optional shortcut of the consumer's whole map step: toRow's row for the common valid value read straight from its bytes, undefined for anything else (JSON.parse and the schema then decide) */
-  rowOfCommonValue?(value: Buffer): Record<string, string | number | string[] | number[]> | undefined
 }
 
 /** duplicateMessage of the typed items: "span <trace>/<span> already appears earlier in this request". */

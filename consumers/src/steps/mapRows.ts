@@ -11,9 +11,6 @@ export type TopicRoute = { table: string; mapRow: (value: Buffer | null) => RowO
 
 export function mapRow(type: TelemetryType, value: Buffer | null): RowOutcome {
   if (value === null || value.length === 0) return { ok: false, reason: 'empty message value' }
-  // the type's reader takes the common value straight from its bytes (no parsed objects); the rest below
-  const row = type.rowOfCommonValue?.(value)
-  if (row !== undefined) return { ok: true, row }
   let json: unknown
   try {
     json = JSON.parse(value.toString('utf8'))
