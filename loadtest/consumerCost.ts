@@ -9,7 +9,7 @@
 // commit with node_modules linked) and/or extra environment; variants alternate within each round (A/B in one
 // sitting). Default: one variant, `current`.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, readFileSync, openSync, closeSync } from 'node:fs'
+import { appendFileSync, mkdirSync, readFileSync, openSync, closeSync } from 'node:fs'
 import { Kafka, logLevel } from 'kafkajs'
 import { loadConfig } from '../common/config.ts'
 import { createLogger } from '../common/logger.ts'
@@ -89,6 +89,8 @@ function startConsumer(v: Variant, group: string, database: string): { proc: Chi
   const consuming = new Promise<void>((resolve, reject) => {
     let buf = ''
     proc.stdout!.on('data', (d: Buffer) => {
+      // the log keeps stdout too (with LOG_LEVEL=debug: one line per loaded batch, its size)
+      appendFileSync(log, d)
       buf += d.toString()
       if (buf.includes('"consuming"') || buf.includes('"consumer started"')) resolve()
       if (buf.length > 100_000) buf = buf.slice(-10_000)
