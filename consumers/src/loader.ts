@@ -86,23 +86,7 @@ type Mapped = { message: InboundMessage; item: DeadLetter['item']; row: object }
 
 export async function loadBatch(messages: InboundMessage[], deps: LoaderDeps): Promise<BatchResult> {
   if (messages.length === 0) return { status: 'abandoned' }
-  const rows: Mapped[] = []
-  const dead: DeadLetter[] = []
-  for (const message of messages) {
-    if (!isNdjson(message)) {
-      const mapped = deps.mapRow(message.value)
-      if (mapped.ok) rows.push({ message, item: undefined, row: mapped.row })
-      else dead.push({ message, stage: 'map', reason: mapped.reason })
-      continue
-    }
-    const values = recordItems(message)
-    for (let index = 0; index < values.length; index++) {
-      const item = { index, value: values[index]! }
-      const mapped = deps.mapRow(item.value)
-      if (mapped.ok) rows.push({ message, item, row: mapped.row })
-      else dead.push({ message, item, stage: 'map', reason: mapped.reason })
-    }
-  }
+  const { rows, dead } = mapItems(messages, deps.mapRow)
 
   deps.fault?.('before-insert')
   const refused = await insertIsolatingBadRows(rows, deps)
@@ -127,6 +111,28 @@ export async function loadBatch(messages: InboundMessage[], deps: LoaderDeps): P
   const committed = await retrying('commit', () => deps.commit(nextOffset), deps, { firstTryEvenIfStopping: true })
   if (committed === 'abandoned') return { status: 'abandoned' }
   return { status: 'committed', inserted: rows.length - refused.length, deadLettered: dead.length, nextOffset }
+}
+
+/** The map step over every item of every record (recordItems.ts): the rows, and the unmappable items as dead letters. */
+function mapItems(messages: InboundMessage[], mapRow: LoaderDeps['mapRow']): { rows: Mapped[]; dead: DeadLetter[] } {
+  const rows: Mapped[] = []
+  const dead: DeadLetter[] = []
+  for (const message of messages) {
+    if (!isNdjson(message)) {
+      const mapped = mapRow(message.value)
+      if (mapped.ok) rows.push({ message, item: undefined, row: mapped.row })
+      else dead.push({ message, stage: 'map', reason: mapped.reason })
+      continue
+    }
+    const values = recordItems(message)
+    for (let index = 0; index < values.length; index++) {
+      const item = { index, value: values[index]! }
+      const mapped = mapRow(item.value)
+      if (mapped.ok) rows.push({ message, item, row: mapped.row })
+      else dead.push({ message, item, stage: 'map', reason: mapped.reason })
+    }
+  }
+  return { rows, dead }
 }
 
 /**
