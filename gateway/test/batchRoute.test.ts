@@ -223,7 +223,7 @@ describe('POST /v1/batch: self-tracing', () => {
     const server = spans.find((s) => s.name === 'POST /v1/batch')!
     expect(server).toMatchObject({ trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: gatewaySpan, parent_span_id: '00f067aa0ba902b7', kind: 'server', status_code: 'unset' })
     expect(spans.filter((s) => s.parent_span_id === gatewaySpan).map((s) => s.name)).toEqual(['decode', 'validate', 'enrich', 'produce'])
-    expect(spans.find((s) => s.name === 'produce')!.attributes).toMatchObject({ 'messaging.destination.name': 'telemetry.web', 'messaging.batch.message_count': 1 })
+    expect(spans.find((s) => s.name === 'produce')!.attributes).toMatchObject({ 'messaging.destination.name': 'telemetry.web', 'messaging.batch.message_count': 1, 'telemetry.items': 1 })
   })
 
   it('marks produce and the request span as errors when Kafka fails', async () => {
