@@ -71,7 +71,7 @@ const envSchema = z.object({
   // Idempotent producers per gateway process (platformatic client), each key always on the same one: produce requests in flight per broker.
   KAFKA_PRODUCER_LANES: int(4, 1),
   // An upload's items of one partition key share a Kafka record (NDJSON) up to this size; 0 = one item per record (the format before).
-  KAFKA_RECORD_MAX_BYTES: int(262_144, 0),
+  KAFKA_RECORD_MAX_BYTES: z.coerce.number().int().min(0).max(1_000_000, 'KAFKA_RECORD_MAX_BYTES must stay below the broker\'s 1 MB message limit').default(262_144),
 
   CLICKHOUSE_URL: z.string().url().default('http://127.0.0.1:8123'),
   CLICKHOUSE_USER: z.string().default('default'),
