@@ -74,6 +74,8 @@ const envSchema = z.object({
   KAFKA_PRODUCER_CLIENT: z.enum(['kafkajs', 'platformatic']).default('platformatic'),
   // Idempotent producers per gateway process (platformatic client), each key always on the same one: produce requests in flight per broker.
   KAFKA_PRODUCER_LANES: int(4, 1),
+  // An upload's items of one partition key share a Kafka record (NDJSON) up to this size; 0 = one item per record (the format before).
+  KAFKA_RECORD_MAX_BYTES: z.coerce.number().int().min(0).max(1_000_000, 'KAFKA_RECORD_MAX_BYTES must stay below the broker\'s 1 MB message limit').default(262_144),
 
   CLICKHOUSE_URL: z.string().url().default('http://127.0.0.1:8123'),
   CLICKHOUSE_USER: z.string().default('default'),
@@ -151,6 +153,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       produceTimeoutMs: e.PRODUCE_TIMEOUT_MS,
       retryAfterSeconds: e.RETRY_AFTER_SECONDS,
       topicTemplate: e.TOPIC_TEMPLATE,
+      recordMaxBytes: e.KAFKA_RECORD_MAX_BYTES,
       maxFutureMs: e.MAX_FUTURE_MS,
       ipAnonymization: e.IP_ANONYMIZATION,
       corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS,

@@ -7,13 +7,17 @@
 //   npm run bench:consumer [-- --rows 200000 --rounds 3 --profile] [-- variant ...]
 // A variant is `label[@tree][,VAR=value...]`: the consumer of another code tree (e.g. an extracted older
 // commit with node_modules linked) and/or extra environment; variants alternate within each round (A/B in one
-// sitting). Default: one variant, `current`.
+// sitting). Default: one variant, `current`. The records are packed as the gateway packs them
+// (KAFKA_RECORD_MAX_BYTES: NDJSON records of one key's items; 0 = one item per record): a variant's own
+// KAFKA_RECORD_MAX_BYTES gets a topic filled in that format, e.g. `ndjson one-item,KAFKA_RECORD_MAX_BYTES=0`.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { appendFileSync, mkdirSync, readFileSync, openSync, closeSync } from 'node:fs'
 import { Kafka, logLevel } from 'kafkajs'
 import { loadConfig } from '../common/config.ts'
 import { createLogger } from '../common/logger.ts'
 import { createPlatformaticEventProducer } from '../gateway/src/platformaticEventProducer.ts'
+import { packRecords } from '../gateway/src/steps/packRecords.ts'
+import { JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE } from '../common/recordFormat.ts'
 import { eventType } from '../schemas/eventType.ts'
 import { gatewayEvents } from './gatewayEvents.ts'
 import { bodyPool } from './generator.ts'
@@ -41,8 +45,9 @@ const variants: Variant[] = (args.length ? args : ['current']).map((spec) => {
 
 const config = loadConfig()
 const tag = `ccost${Date.now().toString(36)}`
-const topicTemplate = `${tag}.{category}`
-const topic = `${tag}.web`
+// one topic per record format the variants read (KAFKA_RECORD_MAX_BYTES of the variant, else of this process)
+const recordMaxBytesOf = (v: Variant) => Number(v.env.KAFKA_RECORD_MAX_BYTES ?? config.gateway.recordMaxBytes)
+const topicTemplateOf = (v: Variant) => `${tag}_${recordMaxBytesOf(v)}.{category}`
 const chUrl = config.clickhouse.url
 const clickhousePid = Number(readFileSync(`${stackHome}/clickhouse/clickhouse.pid`, 'utf8').trim())
 const ticks = (pid: number) => {
@@ -51,13 +56,14 @@ const ticks = (pid: number) => {
 }
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!
 
-async function fillTopic() {
+async function fillTopic(topic: string, recordMaxBytes: number) {
   const admin = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).admin()
   await admin.connect()
   await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true })
   await admin.disconnect()
   const events = gatewayEvents(bodyPool({ batchSize: 100, gzip: false, invalidShare: 0, bodies: 64 }))
-  const headers = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'x-request-id': 'consumer-cost', 'schema-version': '1', 'content-type': 'application/json' }
+  const contentType = recordMaxBytes > 0 ? NDJSON_CONTENT_TYPE : JSON_CONTENT_TYPE
+  const headers = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'x-request-id': 'consumer-cost', 'schema-version': '1', 'content-type': contentType }
   const producer = createPlatformaticEventProducer(config.kafka, createLogger('consumer-cost', 'error'), 30_000)
   let sent = 0
   const sendNext = async () => {
@@ -65,12 +71,11 @@ async function fillTopic() {
       const n = Math.min(100, ROWS - sent)
       const start = sent
       sent += n
-      // each record a new backend_id, as the gateway gives every event (the table collapses equal ids)
-      const batch = Array.from({ length: n }, (_, i) => {
-        const e = { ...events[(start + i) % events.length]!, backend_id: crypto.randomUUID() }
-        return { key: eventType.partitionKey(e), value: JSON.stringify(e), headers }
-      })
-      await producer.send(topic, batch)
+      // each event a new backend_id, as the gateway gives every event (the table collapses equal ids); the 100
+      // of one upload packed as produceAccepted packs them
+      const upload = Array.from({ length: n }, (_, i) => ({ ...events[(start + i) % events.length]!, backend_id: crypto.randomUUID() }))
+      const records = packRecords(upload, (e) => eventType.partitionKey(e), recordMaxBytes)
+      await producer.send(topic, records.map((r) => ({ ...r, headers })))
     }
   }
   await Promise.all(Array.from({ length: 8 }, sendNext))
@@ -82,7 +87,7 @@ function startConsumer(v: Variant, group: string, database: string): { proc: Chi
   const fd = openSync(log, 'w')
   const execArgv = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${logDir}/profiles-${v.label}`] : []
   const proc = spawn(process.execPath, [...execArgv, `${v.tree}consumers/src/main.ts`], {
-    env: { ...process.env, TOPIC_TEMPLATE: topicTemplate, DEAD_LETTER_TOPIC: `${tag}_dlq`, CONSUMER_GROUP: group, CLICKHOUSE_DATABASE: database, LOG_LEVEL: 'info', SELF_METRICS_INTERVAL_MS: '0', SELF_TRACE_SAMPLE_RATIO: '0', ...v.env },
+    env: { ...process.env, TOPIC_TEMPLATE: topicTemplateOf(v), DEAD_LETTER_TOPIC: `${tag}_dlq`, CONSUMER_GROUP: group, CLICKHOUSE_DATABASE: database, LOG_LEVEL: 'info', SELF_METRICS_INTERVAL_MS: '0', SELF_TRACE_SAMPLE_RATIO: '0', ...v.env },
     stdio: ['ignore', 'pipe', fd],
   })
   closeSync(fd)
@@ -136,8 +141,12 @@ async function run(v: Variant, round: number): Promise<Run> {
   }
 }
 
-process.stderr.write(`filling ${topic} (${PARTITIONS} partitions) with ${ROWS} gateway records, compression ${config.kafka.compression}\n`)
-await fillTopic()
+const formats = [...new Set(variants.map(recordMaxBytesOf))]
+const topicOf = (recordMaxBytes: number) => `${tag}_${recordMaxBytes}.web`
+for (const recordMaxBytes of formats) {
+  process.stderr.write(`filling ${topicOf(recordMaxBytes)} (${PARTITIONS} partitions) with ${ROWS} gateway events, KAFKA_RECORD_MAX_BYTES=${recordMaxBytes}, compression ${config.kafka.compression}\n`)
+  await fillTopic(topicOf(recordMaxBytes), recordMaxBytes)
+}
 const results = new Map<string, Run[]>(variants.map((v) => [v.label, []]))
 try {
   for (let round = 0; round < ROUNDS; round++) {
@@ -150,7 +159,7 @@ try {
 } finally {
   const admin = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).admin()
   await admin.connect()
-  await admin.deleteTopics({ topics: [topic] }).catch(() => {})
+  await admin.deleteTopics({ topics: formats.map(topicOf) }).catch(() => {})
   await admin.disconnect()
 }
 const lines = [...results].map(([label, runs]) => {

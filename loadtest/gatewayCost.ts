@@ -166,9 +166,9 @@ async function stepsCost(pool: BenchBody[], gzip: boolean, seconds: number) {
   const { batchItems } = await import('../gateway/src/batchItems.ts')
   const { produceAccepted } = await import('../gateway/src/steps/produceAccepted.ts')
   const { buildResponse } = await import('../gateway/src/steps/buildResponse.ts')
-  const { limits } = loadConfig({})
+  const { limits, gateway } = loadConfig({ KAFKA_RECORD_MAX_BYTES: process.env.KAFKA_RECORD_MAX_BYTES })
   const producer = { send: async () => {}, isReady: async () => true, close: async () => {} }
-  const ctx = { topicTemplate: 't.{category}', category: 'bench', timeoutMs: 5000, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', requestId: 'r' }
+  const ctx = { topicTemplate: 't.{category}', category: 'bench', timeoutMs: 5000, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', requestId: 'r', recordMaxBytes: gateway.recordMaxBytes }
   const geo = () => ({ country: 'US', region: 'CA', city: 'Mountain View' })
   const headers: Record<string, string> = { 'content-type': 'application/json' }
   if (gzip) headers['content-encoding'] = 'gzip'

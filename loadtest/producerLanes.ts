@@ -6,6 +6,9 @@
 // Process CPU (user + system) ÷ events, and events/s; medians of PRODUCER_LANES_ROUNDS (default 5). With
 // PRODUCER_LANES_BROKER_PID (the local broker's pid) the broker's CPU per event too: more, smaller requests
 // cost the broker more.
+// Uploads are packed into records as produceAccepted packs them (KAFKA_RECORD_MAX_BYTES); with
+// PRODUCER_LANES_RECORD_MAX_BYTES=0,65536 (a list) the variants are those record formats at KAFKA_PRODUCER_LANES
+// lanes instead of 1, 2 and 4 lanes. "event" is an item, whatever the records holding it.
 //   npm run bench:producer-lanes        (after npm run stack:up; about a minute)
 import { readFileSync } from 'node:fs'
 import { Kafka, logLevel } from 'kafkajs'
@@ -14,6 +17,8 @@ import { createLogger } from '../common/logger.ts'
 import type { EventProducer, OutgoingMessage } from '../gateway/src/eventProducer.ts'
 import { createPlatformaticEventProducer } from '../gateway/src/platformaticEventProducer.ts'
 import { eventType } from '../schemas/eventType.ts'
+import { packRecords } from '../gateway/src/steps/packRecords.ts'
+import { JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE } from '../common/recordFormat.ts'
 import { gatewayEvents } from './gatewayEvents.ts'
 import { bodyPool } from './generator.ts'
 
@@ -23,19 +28,29 @@ const ROUNDS = Number(process.env.PRODUCER_LANES_ROUNDS ?? 5)
 const config = loadConfig({ ...process.env, KAFKA_LINGER_MS: process.env.KAFKA_LINGER_MS ?? '2', KAFKA_COMPRESSION: process.env.KAFKA_COMPRESSION ?? 'lz4' })
 const log = createLogger('producer-lanes', 'error')
 
-// 100-message uploads, each with its own headers object (as produceAccepted makes them)
+// 100-event uploads, each with its own headers object, packed into records (as produceAccepted makes them)
 const events = gatewayEvents(bodyPool({ batchSize: 100, gzip: false, invalidShare: 0, bodies: 64 }))
-const uploads: OutgoingMessage[][] = []
-for (let i = 0; i < events.length; i += 100) {
-  const headers = { traceparent: `00-0af7651916cd43dd8448eb211c80${String(i).padStart(4, '0')}-b7ad6b7169203331-01`, 'x-request-id': `lanes-${i}`, 'schema-version': '1', 'content-type': 'application/json' }
-  uploads.push(events.slice(i, i + 100).map((e) => ({ key: eventType.partitionKey(e), value: JSON.stringify(e), headers })))
+type Upload = { records: OutgoingMessage[]; items: number }
+function packedUploads(recordMaxBytes: number): Upload[] {
+  const uploads: Upload[] = []
+  for (let i = 0; i < events.length; i += 100) {
+    const contentType = recordMaxBytes > 0 ? NDJSON_CONTENT_TYPE : JSON_CONTENT_TYPE
+    const headers = { traceparent: `00-0af7651916cd43dd8448eb211c80${String(i).padStart(4, '0')}-b7ad6b7169203331-01`, 'x-request-id': `lanes-${i}`, 'schema-version': '1', 'content-type': contentType }
+    const upload = events.slice(i, i + 100)
+    uploads.push({ records: packRecords(upload, (e) => eventType.partitionKey(e), recordMaxBytes).map((r) => ({ ...r, headers })), items: upload.length })
+  }
+  return uploads
 }
 
-type Variant = { name: string; create: () => EventProducer }
-const variants: Variant[] = [1, 2, 4].map((lanes) => ({ name: `lanes=${lanes}`, create: () => createPlatformaticEventProducer(config.kafka, log, 10_000, { lanes }) }))
+type Variant = { name: string; create: () => EventProducer; uploads: Upload[] }
+const recordFormats = (process.env.PRODUCER_LANES_RECORD_MAX_BYTES ?? String(config.gateway.recordMaxBytes)).split(',').map(Number)
+const variants: Variant[] =
+  recordFormats.length === 1
+    ? [1, 2, 4].map((lanes) => ({ name: `lanes=${lanes}`, create: () => createPlatformaticEventProducer(config.kafka, log, 10_000, { lanes }), uploads: packedUploads(recordFormats[0]!) }))
+    : recordFormats.map((bytes) => ({ name: `lanes=${config.kafka.producerLanes}, KAFKA_RECORD_MAX_BYTES=${bytes}`, create: () => createPlatformaticEventProducer(config.kafka, log, 10_000), uploads: packedUploads(bytes) }))
 if (process.env.PRODUCER_LANES_BASELINE) {
   const baseline = (await import(process.env.PRODUCER_LANES_BASELINE)) as { createPlatformaticEventProducer: typeof createPlatformaticEventProducer }
-  variants.unshift({ name: 'baseline', create: () => baseline.createPlatformaticEventProducer(config.kafka, log, 10_000) })
+  variants.unshift({ name: 'baseline', create: () => baseline.createPlatformaticEventProducer(config.kafka, log, 10_000), uploads: packedUploads(recordFormats[0]!) })
 }
 
 const topic = `producerlanes${Date.now().toString(36)}`
@@ -53,8 +68,8 @@ function brokerCpuUs(): number {
 }
 
 type Run = { cpuUsPerEvent: number; eventsPerS: number; brokerUsPerEvent: number }
-async function measure(producer: EventProducer): Promise<Run> {
-  await Promise.all(uploads.slice(0, 20).map((u) => producer.send(topic, u))) // warm-up
+async function measure(producer: EventProducer, uploads: Upload[]): Promise<Run> {
+  await Promise.all(uploads.slice(0, 20).map((u) => producer.send(topic, u.records))) // warm-up
   const broker0 = brokerCpuUs()
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
@@ -64,8 +79,8 @@ async function measure(producer: EventProducer): Promise<Run> {
     Array.from({ length: IN_FLIGHT }, async () => {
       while (next < SENDS) {
         const upload = uploads[next++ % uploads.length]!
-        await producer.send(topic, upload)
-        sent += upload.length
+        await producer.send(topic, upload.records)
+        sent += upload.items
       }
     }),
   )
@@ -79,7 +94,7 @@ try {
     for (const v of variants) {
       const producer = v.create()
       try {
-        const run = await measure(producer)
+        const run = await measure(producer, v.uploads)
         runs.get(v.name)!.push(run)
         process.stderr.write(`round ${r + 1} ${v.name}: ${run.cpuUsPerEvent.toFixed(1)} µs/event, ${Math.round(run.eventsPerS)} events/s, broker ${run.brokerUsPerEvent.toFixed(1)} µs/event\n`)
       } finally {

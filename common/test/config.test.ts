@@ -26,6 +26,8 @@ describe('loadConfig: access control settings', () => {
     ['RATE_LIMIT_REQUESTS_PER_SECOND', '-1', /RATE_LIMIT_REQUESTS_PER_SECOND/],
     ['CONSUMER_WORKERS', '-1', /CONSUMER_WORKERS/],
     ['KAFKA_COMPRESSION', 'snappy', /KAFKA_COMPRESSION/],
+    ['KAFKA_RECORD_MAX_BYTES', '2000000', /KAFKA_RECORD_MAX_BYTES must stay below the broker's 1 MB message limit/],
+    ['KAFKA_RECORD_MAX_BYTES', '-1', /KAFKA_RECORD_MAX_BYTES/],
   ])('refuses %s=%s with a message naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message)
   })

@@ -43,7 +43,7 @@ export const pages: Page[] = [
       { id: 'by-app', title: 'Events per minute by app (top 8)', query: 'events_per_minute_by_app', view: chart('minute', 'events', 'app_id') },
       { id: 'names', title: 'Top event names', query: 'top_event_names', view: { kind: 'table' }, fixed: { limit: '10' } },
       { id: 'countries', title: 'Top countries', query: 'top_countries', view: { kind: 'table' }, fixed: { limit: '10' } },
-      { id: 'lag', title: 'Consumer lag (messages) per topic partition', query: 'metric_series', view: chart('time', 'max_of_step', 'attributes', 'max'), fixed: { name: 'consumer_lag', service: 'telemetry-consumer', step: '60' } },
+      { id: 'lag', title: 'Consumer lag (Kafka records) per topic partition', query: 'metric_series', view: chart('time', 'max_of_step', 'attributes', 'max'), fixed: { name: 'consumer_lag', service: 'telemetry-consumer', step: '60' } },
       { id: 'dead-letters', title: 'Dead letters per minute', query: 'counter_per_minute', view: chart('minute', 'increase', 'attributes'), fixed: { name: 'consumer_dead_letters_total', service: 'telemetry-consumer' } },
       { id: 'parts', title: 'ClickHouse parts', query: 'table_parts', view: { kind: 'table' }, wide: true },
     ],

@@ -9,6 +9,7 @@ import { errorMessage, type Logger } from '../../common/logger.ts'
 import { topicPattern } from '../../schemas/event.ts'
 import type { InboundMessage } from './inboundMessage.ts'
 import { createPartitionLoads } from './partitionLoads.ts'
+import { chunksOfItems } from './recordItems.ts'
 
 export type PartitionBatch = {
   messages: InboundMessage[]
@@ -116,16 +117,16 @@ export function startKafkaSource(kafka: Kafka, config: ConsumerConfig, handle: B
     owner: { heartbeat: () => Promise<void>; stillOwned: () => boolean; highWatermark: string },
   ): Promise<'committed' | 'abandoned'> {
     try {
-      for (let start = 0; start < fetched.length; start += config.batchMaxRows) {
-        const chunk = fetched.slice(start, start + config.batchMaxRows)
-        const messages: InboundMessage[] = chunk.map((m) => ({
-          topic,
-          partition,
-          offset: m.offset,
-          key: m.key,
-          value: m.value,
-          headers: headersAsStrings(m.headers),
-        }))
+      const inbound: InboundMessage[] = fetched.map((m) => ({
+        topic,
+        partition,
+        offset: m.offset,
+        key: m.key,
+        value: m.value,
+        headers: headersAsStrings(m.headers),
+      }))
+      // CONSUMER_BATCH_MAX_ROWS counts items (rows), not records: an NDJSON record holds many
+      for (const messages of chunksOfItems(inbound, config.batchMaxRows)) {
         // Set when the broker says this member is no longer in the group (e.g. its session expired while the
         // broker was frozen): retrying cannot help, the batch must be given up so kafkajs can re-join.
         let lostMembership = false

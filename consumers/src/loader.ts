@@ -1,5 +1,6 @@
 // The loader's order of work for one fetched batch, in one place:
-//   fetch (kafkaSource) → map rows → insert → dead-letter the unloadable → commit offsets
+//   fetch (kafkaSource) → split records into items (recordItems.ts) → map rows → insert → dead-letter the
+//   unloadable items, each alone → commit offsets (per record, after all of the batch's items)
 // and its policy around it (createBatchLoader): the topic names the table and row mapper (steps/mapRows.ts),
 // the load is timed, self-traced (traceLoad.ts) and logged.
 // Offsets are committed only here, after ClickHouse accepted the rows and the dead-letter topic
@@ -13,6 +14,7 @@ import { recordLoadSpans } from './traceLoad.ts'
 import type { DeadLetter, DeadLetterSink } from './deadLetter.ts'
 import type { InboundMessage } from './inboundMessage.ts'
 import type { FaultHook } from './faultInjection.ts'
+import { isNdjson, recordItems } from './recordItems.ts'
 import { InsertError, type RowWriter } from './steps/insertRows.ts'
 import { timedWriter, type ConsumerMetrics } from './metrics.ts'
 
@@ -68,6 +70,7 @@ export function createBatchLoader(deps: BatchLoaderDeps): BatchHandler {
     deps.log.debug('batch loaded', {
       topic: first.topic,
       partition: first.partition,
+      records: batch.messages.length,
       inserted: result.inserted,
       dead_lettered: result.deadLettered,
       next_offset: result.nextOffset,
@@ -78,17 +81,12 @@ export function createBatchLoader(deps: BatchLoaderDeps): BatchHandler {
   }
 }
 
-type Mapped = { message: InboundMessage; row: object }
+/** `item`: which item of an NDJSON record the row is (absent for a one-item record), for its dead letter */
+type Mapped = { message: InboundMessage; item: DeadLetter['item']; row: object }
 
 export async function loadBatch(messages: InboundMessage[], deps: LoaderDeps): Promise<BatchResult> {
   if (messages.length === 0) return { status: 'abandoned' }
-  const rows: Mapped[] = []
-  const dead: DeadLetter[] = []
-  for (const message of messages) {
-    const mapped = deps.mapRow(message.value)
-    if (mapped.ok) rows.push({ message, row: mapped.row })
-    else dead.push({ message, stage: 'map', reason: mapped.reason })
-  }
+  const { rows, dead } = mapItems(messages, deps.mapRow)
 
   deps.fault?.('before-insert')
   const refused = await insertIsolatingBadRows(rows, deps)
@@ -99,7 +97,7 @@ export async function loadBatch(messages: InboundMessage[], deps: LoaderDeps): P
   if (dead.length > 0) {
     const sent = await retrying('dead-letter', () => deps.deadLetters.send(dead), deps)
     if (sent === 'abandoned') return { status: 'abandoned' }
-    deps.log.warn('dead-lettered messages', {
+    deps.log.warn('dead-lettered items', {
       count: dead.length,
       topic: messages[0]!.topic,
       partition: messages[0]!.partition,
@@ -113,6 +111,28 @@ export async function loadBatch(messages: InboundMessage[], deps: LoaderDeps): P
   const committed = await retrying('commit', () => deps.commit(nextOffset), deps, { firstTryEvenIfStopping: true })
   if (committed === 'abandoned') return { status: 'abandoned' }
   return { status: 'committed', inserted: rows.length - refused.length, deadLettered: dead.length, nextOffset }
+}
+
+/** The map step over every item of every record (recordItems.ts): the rows, and the unmappable items as dead letters. */
+function mapItems(messages: InboundMessage[], mapRow: LoaderDeps['mapRow']): { rows: Mapped[]; dead: DeadLetter[] } {
+  const rows: Mapped[] = []
+  const dead: DeadLetter[] = []
+  for (const message of messages) {
+    if (!isNdjson(message)) {
+      const mapped = mapRow(message.value)
+      if (mapped.ok) rows.push({ message, item: undefined, row: mapped.row })
+      else dead.push({ message, stage: 'map', reason: mapped.reason })
+      continue
+    }
+    const values = recordItems(message)
+    for (let index = 0; index < values.length; index++) {
+      const item = { index, value: values[index]! }
+      const mapped = mapRow(item.value)
+      if (mapped.ok) rows.push({ message, item, row: mapped.row })
+      else dead.push({ message, item, stage: 'map', reason: mapped.reason })
+    }
+  }
+  return { rows, dead }
 }
 
 /**
@@ -143,7 +163,7 @@ async function insertIsolatingBadRows(rows: Mapped[], deps: LoaderDeps): Promise
   )
   if (outcome === 'abandoned') return outcome
   if (refusal === null) return []
-  if (rows.length === 1) return [{ message: rows[0]!.message, stage: 'insert', reason: `ClickHouse refused the row: ${(refusal as InsertError).message}` }]
+  if (rows.length === 1) return [{ message: rows[0]!.message, item: rows[0]!.item, stage: 'insert', reason: `ClickHouse refused the row: ${(refusal as InsertError).message}` }]
   const mid = Math.ceil(rows.length / 2)
   const left = await insertIsolatingBadRows(rows.slice(0, mid), deps)
   if (left === 'abandoned') return left

@@ -4,6 +4,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { SELF_TELEMETRY_HEADER } from '../../common/selfTrace.ts'
 import type { InboundMessage } from './inboundMessage.ts'
+import { itemCount } from './recordItems.ts'
 import type { RowWriter } from './steps/insertRows.ts'
 
 export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>
@@ -23,7 +24,7 @@ export type LoadedBatch = {
 export function createConsumerMetrics() {
   const registry = new Registry()
   const rowsLoaded = new Counter({ name: 'consumer_rows_loaded_total', help: 'Rows inserted into ClickHouse, by table (self-telemetry not counted)', labelNames: ['table'] as const, registers: [registry] })
-  const deadLetters = new Counter({ name: 'consumer_dead_letters_total', help: 'Messages sent to the dead-letter topic, by source table', labelNames: ['table'] as const, registers: [registry] })
+  const deadLetters = new Counter({ name: 'consumer_dead_letters_total', help: 'Items sent to the dead-letter topic (one dead letter each), by source table', labelNames: ['table'] as const, registers: [registry] })
   const insertDuration = new Histogram({
     name: 'consumer_insert_duration_seconds',
     help: 'ClickHouse insert time per batch, by table',
@@ -38,7 +39,7 @@ export function createConsumerMetrics() {
     buckets: [1, 10, 100, 1_000, 5_000, 10_000, 50_000],
     registers: [registry],
   })
-  const lag = new Gauge({ name: 'consumer_lag', help: 'Messages behind the log end, per topic partition, at the last fetch or committed batch', labelNames: ['topic', 'partition'] as const, registers: [registry] })
+  const lag = new Gauge({ name: 'consumer_lag', help: 'Kafka records (offsets) behind the log end, per topic partition, at the last fetch or committed batch; an NDJSON record holds many items', labelNames: ['topic', 'partition'] as const, registers: [registry] })
 
   return {
     registry,
@@ -55,8 +56,14 @@ export function createConsumerMetrics() {
       if (b.highWatermark !== undefined) {
         lag.set({ topic: first.topic, partition: String(first.partition) }, Math.max(0, Number(BigInt(b.highWatermark) - BigInt(b.nextOffset))))
       }
-      const own = b.messages.filter((m) => m.headers[SELF_TELEMETRY_HEADER] === '1').length
-      if (own === b.messages.length) return
+      let ownRecords = 0
+      let own = 0 // self-telemetry items (its records hold one item each today; counted per item all the same)
+      for (const m of b.messages) {
+        if (m.headers[SELF_TELEMETRY_HEADER] !== '1') continue
+        ownRecords++
+        own += itemCount(m)
+      }
+      if (ownRecords === b.messages.length) return
       // dead letters of self-telemetry are counted too (they are faults, not reports); rows exclude it
       const rows = Math.max(0, b.inserted - own)
       rowsLoaded.inc({ table: b.table }, rows)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../../common/logger.ts'
-import type { DeadLetter } from '../src/deadLetter.ts'
+import type { Producer } from 'kafkajs'
+import { createKafkaDeadLetterSink, type DeadLetter } from '../src/deadLetter.ts'
 import type { InboundMessage } from '../src/inboundMessage.ts'
 import { loadBatch, type LoaderDeps } from '../src/loader.ts'
 import { InsertError } from '../src/steps/insertRows.ts'
@@ -122,5 +123,79 @@ describe('loadBatch: map → insert → dead-letter → commit', () => {
     expect(h.inserted.flat().map((r) => (r as { event_id: string }).event_id).sort()).toEqual(['e1', 'e2', 'e4', 'e5', 'e7'])
     expect(h.dead.map((d) => [d.message.offset, d.stage])).toEqual([['3', 'insert'], ['6', 'insert']])
     expect(h.dead[0]!.reason).toContain('Cannot parse input')
+  })
+})
+
+const ndjson = (offset: number, lines: Array<string>): InboundMessage => ({
+  topic: 't',
+  partition: 0,
+  offset: String(offset),
+  key: Buffer.from('k'),
+  value: Buffer.from(lines.join('\n')),
+  headers: { 'content-type': 'application/x-ndjson', traceparent: 'tp' },
+})
+const eventIds = (rows: object[][]) => rows.flat().map((r) => (r as { event_id: string }).event_id)
+
+describe('loadBatch: NDJSON records (several items a record)', () => {
+  it('loads every item of NDJSON records and one-item records (old format, no content-type) in one batch', async () => {
+    const h = harness()
+    const oldRecord = msg(1, valid(1))
+    const jsonRecord = { ...msg(4, valid(5)), headers: { 'content-type': 'application/json' } }
+    const r = await loadBatch([oldRecord, ndjson(2, [valid(2), valid(3)]), ndjson(3, [valid(4)]), jsonRecord], h.deps)
+    expect(r).toEqual({ status: 'committed', inserted: 5, deadLettered: 0, nextOffset: '5' })
+    expect(eventIds(h.inserted)).toEqual(['e1', 'e2', 'e3', 'e4', 'e5'])
+    expect(h.events).toEqual(['insert 5', 'commit 5'])
+  })
+
+  it('dead-letters a bad item alone, with its own bytes and index, and loads the others of its record', async () => {
+    const h = harness()
+    const r = await loadBatch([ndjson(7, [valid(1), '{"not": "an event"}', valid(3), ''])], h.deps)
+    expect(r).toEqual({ status: 'committed', inserted: 2, deadLettered: 2, nextOffset: '8' })
+    expect(eventIds(h.inserted)).toEqual(['e1', 'e3'])
+    expect(h.dead.map((d) => [d.message.offset, d.item?.index, d.item?.value?.toString(), d.stage])).toEqual([
+      ['7', 1, '{"not": "an event"}', 'map'],
+      ['7', 3, '', 'map'],
+    ])
+    expect(h.events).toEqual(['insert 2', 'dead 2', 'commit 8'])
+  })
+
+  it('isolates the one item ClickHouse refuses by bisection, amid the items of its record and of others', async () => {
+    const h = harness({
+      insert: async (rows) => {
+        if (rows.some((r) => (r as { event_id: string }).event_id === 'e5')) throw new InsertError('Cannot parse input', true)
+      },
+    })
+    const r = await loadBatch([ndjson(1, [valid(1), valid(2), valid(3)]), ndjson(2, [valid(4), valid(5), valid(6)]), msg(3, valid(7))], h.deps)
+    expect(r).toMatchObject({ status: 'committed', inserted: 6, deadLettered: 1, nextOffset: '4' })
+    expect(eventIds(h.inserted).sort()).toEqual(['e1', 'e2', 'e3', 'e4', 'e6', 'e7'])
+    expect(h.dead.map((d) => [d.message.offset, d.item?.index, d.stage])).toEqual([['2', 1, 'insert']])
+    expect(JSON.parse(h.dead[0]!.item!.value!.toString()).event_id).toBe('e5')
+  })
+
+  it('gives identical rows when a record is replayed (exactly once through ReplacingMergeTree)', async () => {
+    const record = ndjson(1, [valid(1), valid(2)])
+    const first = harness()
+    const again = harness()
+    await loadBatch([record], first.deps)
+    await loadBatch([{ ...record, value: Buffer.from(record.value!) }], again.deps)
+    expect(again.inserted).toEqual(first.inserted)
+  })
+})
+
+describe('createKafkaDeadLetterSink: one dead letter per item', () => {
+  it("writes an NDJSON record's item alone: its bytes, the record's key and headers, where it was and its index", async () => {
+    const sent: Array<{ topic: string; messages: Array<{ key: unknown; value: unknown; headers: Record<string, string> }> }> = []
+    const sink = createKafkaDeadLetterSink({ send: async (r: (typeof sent)[number]) => void sent.push(r) } as unknown as Producer, 'dlq')
+    const record = ndjson(9, [valid(1), 'garbage'])
+    await sink.send([
+      { message: record, item: { index: 1, value: record.value!.subarray(record.value!.indexOf(0x0a) + 1) }, stage: 'map', reason: 'value is not JSON' },
+      { message: msg(10, 'old garbage'), stage: 'map', reason: 'value is not JSON' },
+    ])
+    const [a, b] = sent[0]!.messages
+    expect(a!.value!.toString()).toBe('garbage')
+    expect(a!.key!.toString()).toBe('k')
+    expect(a!.headers).toMatchObject({ 'content-type': 'application/x-ndjson', traceparent: 'tp', 'dlq-source-offset': '9', 'dlq-item-index': '1', 'dlq-stage': 'map' })
+    expect(b!.value!.toString()).toBe('old garbage')
+    expect(b!.headers['dlq-item-index']).toBeUndefined()
   })
 })

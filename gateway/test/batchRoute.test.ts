@@ -30,7 +30,7 @@ describe('POST /v1/batch with the golden examples', () => {
     })
     // exactly the accepted events were produced, in one call, each a valid enriched event
     const accepted = body.parts.filter((p: { code: number }) => p.code === 0)
-    const produced = producer.sent.flatMap((s) => s.messages)
+    const produced = producer.items()
     expect(produced.map((m) => JSON.parse(m.value).backend_id)).toEqual(accepted.map((p: { backend_id: string }) => p.backend_id))
     // typed categories (spans, metrics, logs) produce their type's enriched shape to their own topic
     const type = typeForCategory(String(example.request.meta.category))
@@ -63,6 +63,33 @@ describe('POST /v1/batch: Kafka side', () => {
     const { app, producer } = testApp()
     await postBatch(app, { ...minimal, meta: { ...minimal.meta, device_id: 'd1' } })
     expect(producer.sent[0]!.messages[0]!.key).toBe('a/d1')
+  })
+
+  it("writes an upload's items of one key as NDJSON records, cut at KAFKA_RECORD_MAX_BYTES", async () => {
+    const data = Array.from({ length: 30 }, (_, i) => ({ id: String(i), name: 'n', timestamp: 1764064800000 }))
+    const { app, producer } = testApp({ env: { KAFKA_RECORD_MAX_BYTES: '4000' } })
+    expect((await postBatch(app, { ...minimal, data })).status).toBe(200)
+    const records = producer.sent[0]!.messages
+    expect(records.length).toBeGreaterThan(1)
+    expect(records.length).toBeLessThan(30)
+    for (const r of records) {
+      expect(r.headers['content-type']).toBe('application/x-ndjson')
+      expect(r.key).toBe('a')
+      expect(r.value.length).toBeLessThanOrEqual(4000)
+    }
+    expect(producer.items().map((m) => JSON.parse(m.value).event_id)).toEqual(data.map((d) => d.id))
+  })
+
+  it('writes one item per application/json record with KAFKA_RECORD_MAX_BYTES=0 (the format before NDJSON)', async () => {
+    const data = Array.from({ length: 3 }, (_, i) => ({ id: String(i), name: 'n', timestamp: 1764064800000 }))
+    const { app, producer } = testApp({ env: { KAFKA_RECORD_MAX_BYTES: '0' } })
+    expect((await postBatch(app, { ...minimal, data })).status).toBe(200)
+    const records = producer.sent[0]!.messages
+    expect(records.map((r) => [r.headers['content-type'], JSON.parse(r.value).event_id])).toEqual([
+      ['application/json', '0'],
+      ['application/json', '1'],
+      ['application/json', '2'],
+    ])
   })
 
   it('answers 503 with Retry-After and accepts nothing when Kafka fails', async () => {
@@ -196,7 +223,7 @@ describe('POST /v1/batch: self-tracing', () => {
     const server = spans.find((s) => s.name === 'POST /v1/batch')!
     expect(server).toMatchObject({ trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: gatewaySpan, parent_span_id: '00f067aa0ba902b7', kind: 'server', status_code: 'unset' })
     expect(spans.filter((s) => s.parent_span_id === gatewaySpan).map((s) => s.name)).toEqual(['decode', 'validate', 'enrich', 'produce'])
-    expect(spans.find((s) => s.name === 'produce')!.attributes).toMatchObject({ 'messaging.destination.name': 'telemetry.web', 'messaging.batch.message_count': 1 })
+    expect(spans.find((s) => s.name === 'produce')!.attributes).toMatchObject({ 'messaging.destination.name': 'telemetry.web', 'messaging.batch.message_count': 1, 'telemetry.items': 1 })
   })
 
   it('marks produce and the request span as errors when Kafka fails', async () => {

@@ -8,6 +8,7 @@ import type { EventProducer, OutgoingMessage } from '../src/eventProducer.ts'
 import { createGeoLookup } from '../src/geo.ts'
 import { createGatewayMetrics } from '../src/metrics.ts'
 import type { SelfTracer } from '../../common/selfTrace.ts'
+import { NDJSON_CONTENT_TYPE } from '../../common/recordFormat.ts'
 
 export class RecordingProducer implements EventProducer {
   sent: { topic: string; messages: OutgoingMessage[] }[] = []
@@ -20,6 +21,12 @@ export class RecordingProducer implements EventProducer {
   }
   async isReady() {
     return this.failWith === null && !this.hang
+  }
+  /** What was sent, one entry per item: an NDJSON record's lines are its items (consumers/src/recordItems.ts). */
+  items(): Array<OutgoingMessage & { topic: string }> {
+    return this.sent.flatMap(({ topic, messages }) =>
+      messages.flatMap((m) => (m.headers['content-type'] === NDJSON_CONTENT_TYPE ? m.value.split('\n') : [m.value]).map((value) => ({ ...m, topic, value }))),
+    )
   }
   async close() {}
 }

@@ -259,7 +259,7 @@ async function send(req: Req) {
     body: (typeof req.body === 'string' ? Buffer.from(req.body) : req.body) as Uint8Array<ArrayBuffer>,
   })
   const out = (await res.json()) as BatchResponse
-  return { res, out, ms: performance.now() - started, produced: producer.sent.flatMap((s) => s.messages) }
+  return { res, out, ms: performance.now() - started, produced: producer.items() }
 }
 
 describe('hostile corpus: POST /v1/batch', { timeout: 30_000 }, () => {

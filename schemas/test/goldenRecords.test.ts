@@ -1,4 +1,5 @@
 // Golden records: the exact Kafka records (topic, key, value, headers) the gateway produces for every payload
+// (an NDJSON record's value as its parsed lines)
 // in schemas/examples/, and the exact ClickHouse rows the consumer maps them to, pinned in
 // schemas/test/golden/*.json. Refactoring the steps must leave them byte for byte as they are. The request's
 // clock is fixed; what is still random per request (backend_id, the gateway's span id) is normalised.
@@ -6,6 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { isNdjson, recordItems } from '../../consumers/src/recordItems.ts'
 import { routeForTopic } from '../../consumers/src/steps/mapRows.ts'
 import { RecordingProducer, TEST_DEV_KEY, testApp } from '../../gateway/test/fakes.ts'
 import { batchExamples, otlpExamples } from '../examples/index.ts'
@@ -29,10 +31,14 @@ async function goldenOf(path: string, body: string) {
   const producer = new RecordingProducer()
   const { app, config } = testApp({ producer })
   const res = await app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_DEV_KEY}`, 'x-request-id': 'golden-request', traceparent: TRACEPARENT }, body }, PEER)
-  const records = producer.sent.flatMap(({ topic, messages }) => messages.map((m) => ({ topic, key: m.key, headers: m.headers, value: JSON.parse(m.value) as unknown })))
+  // an NDJSON record's value is pinned as its lines, each parsed: which items share a record is part of the format
+  const records = producer.sent.flatMap(({ topic, messages }) =>
+    messages.map((m) => ({ topic, key: m.key, headers: m.headers, ...(isNdjson(m) ? { valueLines: m.value.split('\n').map((l) => JSON.parse(l) as unknown) } : { value: JSON.parse(m.value) as unknown }) })),
+  )
+  // the rows the consumer makes of them: each record split into items as the loader splits it
   const rows = producer.sent.flatMap(({ topic, messages }) => {
     const route = routeForTopic(config.consumer.topicTemplate, topic)
-    return messages.map((m) => ({ table: route.table, ...route.mapRow(Buffer.from(m.value)) }))
+    return messages.flatMap((m) => recordItems({ headers: m.headers, value: Buffer.from(m.value) }).map((item) => ({ table: route.table, ...route.mapRow(item) })))
   })
   const ids = new Map<string, string>()
   return normalise(JSON.stringify({ status: res.status, response: await res.json().catch(() => null), records, rows }, null, 1), ids) + '\n'

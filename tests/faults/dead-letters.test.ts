@@ -89,6 +89,43 @@ describe('content faults', () => {
     const result = await check(s, good, { deadLettered: bad })
     report(s.name, result, `dead-lettered ${dead.length} of ${total}: ${dead[0]!.reason.slice(0, 80)}`)
     expectExactlyOnce(result)
-    expect(consumer.count('dead-lettered messages')).toBeGreaterThanOrEqual(1)
+    expect(consumer.count('dead-lettered items')).toBeGreaterThanOrEqual(1)
+  })
+
+  it('in NDJSON records, an unmappable item and a refused one are dead-lettered alone with their index; the rest of their records load', async () => {
+    const s = scenario('ndjson-bad-items')
+    scenarios.push(s)
+    await oneQuietPartitionTopic(s, 'refused')
+    const events = Array.from({ length: 60 }, (_, i) => enriched(s, i, i === 33 ? 1e15 : Date.now()))
+    const lines = events.map((e) => JSON.stringify(e))
+    lines.splice(12, 0, '{"this is": not json') // item 12 of the first record
+    const ndjson = { 'content-type': 'application/x-ndjson' }
+    const producer = kafkaFor(s).producer({ createPartitioner: Partitioners.DefaultPartitioner })
+    await producer.connect()
+    // one send (one batch): two NDJSON records of 30 and 31 items around a one-item record of the format before
+    const old = enriched(s, 99, Date.now())
+    await producer.send({
+      topic: `${s.topicPrefix}refused`,
+      acks: -1,
+      messages: [
+        { key: 'k', value: lines.slice(0, 31).join('\n'), headers: ndjson, partition: 0 },
+        { key: 'k', value: JSON.stringify(old), headers: { 'content-type': 'application/json' }, partition: 0 },
+        { key: 'k', value: lines.slice(31).join('\n'), headers: ndjson, partition: 0 },
+      ],
+    })
+    await producer.disconnect()
+    const consumer = await startConsumer(s, 'consumer')
+    procs.push(consumer)
+
+    const dead = await readDeadLetters(s, 2)
+    const refused = events[33]!
+    expect(dead.map((d) => ({ stage: d.stage, itemIndex: d.itemIndex, source: d.source, value: d.value }))).toEqual([
+      { stage: 'map', itemIndex: '12', source: `${s.topicPrefix}refused/0`, value: '{"this is": not json' },
+      { stage: 'insert', itemIndex: String(34 - 31), source: `${s.topicPrefix}refused/0`, value: JSON.stringify(refused) },
+    ])
+    const good = new Set([...events.filter((e) => e !== refused), old].map((e) => e.backend_id))
+    const result = await check(s, good, { deadLettered: new Set([refused.backend_id]) })
+    report(s.name, result, `dead-lettered ${dead.length} items of 3 records holding 62`)
+    expectExactlyOnce(result)
   })
 })

@@ -13,6 +13,10 @@ import { loadConfig, type Config } from '../../common/config.ts'
 import { createClickHouse } from '../../common/clickhouse.ts'
 
 import { faultStack, repoRoot } from './stack.ts'
+import { recordItems } from '../../consumers/src/recordItems.ts'
+
+const headersAsText = (headers: Record<string, unknown> | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('utf8') : String(v)]))
 
 export { faultStack, kafkaPid, repoRoot, stack } from './stack.ts'
 /** FAULTS_SHORT=1 (what `npm test` runs): fewer crashes, shorter load. */
@@ -293,7 +297,7 @@ export async function lag(s: Scenario): Promise<bigint> {
   return (await offsets(s)).reduce((sum, p) => sum + (p.end - p.committed), 0n)
 }
 
-/** The backend_ids of every message in the scenario's event topics below `upTo` (default: the end offsets). */
+/** The backend_ids of every item in the scenario's event topics below `upTo` (default: the end offsets); `messages` counts records. */
 export async function readTopics(s: Scenario, upTo?: Map<string, bigint>): Promise<{ ids: string[]; messages: number; unparsable: number }> {
   const parts = await offsets(s)
   const limit = (t: string, p: number) => upTo?.get(`${t}/${p}`) ?? parts.find((x) => x.topic === t && x.partition === p)!.end
@@ -314,10 +318,13 @@ export async function readTopics(s: Scenario, upTo?: Map<string, bigint>): Promi
         const key = `${topic}/${partition}`
         if (BigInt(message.offset) < limit(topic, partition)) {
           messages++
-          try {
-            ids.push((JSON.parse(message.value!.toString('utf8')) as { backend_id: string }).backend_id)
-          } catch {
-            unparsable++
+          // an NDJSON record holds several items: the loader's own split (consumers/src/recordItems.ts)
+          for (const item of recordItems({ headers: headersAsText(message.headers), value: message.value })) {
+            try {
+              ids.push((JSON.parse(item!.toString('utf8')) as { backend_id: string }).backend_id)
+            } catch {
+              unparsable++
+            }
           }
         }
         if (BigInt(message.offset) + 1n >= limit(topic, partition)) done.add(key)
@@ -388,7 +395,7 @@ export function rssBytes(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0
 }
 
-export type DeadLetterSeen = { reason: string; stage: string; source: string; value: string }
+export type DeadLetterSeen = { reason: string; stage: string; source: string; value: string; itemIndex: string }
 
 /** Reads the scenario's dead-letter topic from its beginning until `n` messages arrived. */
 export async function readDeadLetters(s: Scenario, n: number, timeoutMs = 90_000): Promise<DeadLetterSeen[]> {
@@ -410,7 +417,7 @@ export async function readDeadLetters(s: Scenario, n: number, timeoutMs = 90_000
     await reader.run({
       eachMessage: async ({ message }) => {
         const h = (k: string) => message.headers?.[k]?.toString() ?? ''
-        seen.push({ reason: h('dlq-reason'), stage: h('dlq-stage'), source: `${h('dlq-source-topic')}/${h('dlq-source-partition')}`, value: message.value?.toString() ?? '' })
+        seen.push({ reason: h('dlq-reason'), stage: h('dlq-stage'), source: `${h('dlq-source-topic')}/${h('dlq-source-partition')}`, itemIndex: h('dlq-item-index'), value: message.value?.toString() ?? '' })
       },
     })
     await waitFor(`${n} dead letters`, async () => seen.length >= n, timeoutMs)

@@ -59,7 +59,7 @@ describe('SIGTERM', () => {
     const committed = new Map((await offsets(s)).map((p) => [`${p.topic}/${p.partition}`, p.committed]))
     const belowCommit = await readTopics(s, committed)
     const loaded = new Set((await chQuery<{ b: string }>(s, 'SELECT toString(backend_id) AS b FROM events FINAL')).map((r) => r.b))
-    expect(belowCommit.messages).toBeGreaterThan(0)
+    expect(belowCommit.ids.length).toBeGreaterThan(0)
     expect(belowCommit.ids.filter((id) => !loaded.has(id))).toEqual([])
 
     const second = await startConsumer(s, 'consumer-2')
@@ -67,7 +67,7 @@ describe('SIGTERM', () => {
     await sleep(3_000)
     await load.stop()
     const result = await check(s, load.acked)
-    report(s.name, result, `${belowCommit.messages} committed by the stopped consumer, all of them in ClickHouse`)
+    report(s.name, result, `${belowCommit.ids.length} items (${belowCommit.messages} records) committed by the stopped consumer, all of them in ClickHouse`)
     expectExactlyOnce(result)
   })
 })

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { Partitioners } from 'kafkajs'
 import { batchExamples } from '../../schemas/examples/index.ts'
 import { startConsumer } from '../../consumers/src/consumer.ts'
+import { recordItems } from '../../consumers/src/recordItems.ts'
 import { countRows, integrationConfig, pipelineForTests, postJson, queryRows, runId, testKafka, testLogger, waitFor } from './harness.ts'
 
 const id = runId()
@@ -53,20 +54,25 @@ describe('a batch mixing valid and invalid events', () => {
   it('wrote Kafka messages whose traceparent continues the client trace with the gateway span', async () => {
     const kafka = testKafka(config)
     const reader = kafka.consumer({ groupId: `it${id}-reader` })
-    const seen: { traceparent: string; requestId: string; schemaVersion: string }[] = []
+    const seen: { traceparent: string; requestId: string; schemaVersion: string; contentType: string; items: number }[] = []
     await reader.connect()
     await reader.subscribe({ topic: `it${id}.web`, fromBeginning: true })
     await reader.run({
       eachMessage: async ({ message }) => {
+        const contentType = message.headers?.['content-type']?.toString() ?? ''
         seen.push({
           traceparent: message.headers?.traceparent?.toString() ?? '',
           requestId: message.headers?.['x-request-id']?.toString() ?? '',
           schemaVersion: message.headers?.['schema-version']?.toString() ?? '',
+          contentType,
+          items: recordItems({ headers: { 'content-type': contentType }, value: message.value }).length,
         })
       },
     })
-    await waitFor('two messages', async () => seen.length >= 2, 30_000)
+    // the two valid events of one key: one NDJSON record holding both
+    await waitFor('two items', async () => seen.reduce((n, m) => n + m.items, 0) >= 2, 30_000)
     await reader.disconnect()
+    expect(seen.map((m) => [m.contentType, m.items])).toEqual([['application/x-ndjson', 2]])
     for (const m of seen) {
       expect(m.traceparent).toMatch(new RegExp(`^00-${clientTrace}-[0-9a-f]{16}-01$`))
       expect(m.traceparent).not.toContain('00f067aa0ba902b7')

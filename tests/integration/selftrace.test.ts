@@ -48,7 +48,8 @@ describe('an upload with a client traceparent, self-tracing on', () => {
     expect(server.parent_span_id).toBe(clientSpan)
     for (const s of spans) expect(JSON.parse(s.resource_attributes!)).toMatchObject({ 'telemetry.self': true })
     expect(JSON.parse(byName['validate']!.attributes!)).toMatchObject({ 'telemetry.category': 'web', 'telemetry.items': 3, 'telemetry.valid': 3 })
-    expect(JSON.parse(byName['produce']!.attributes!)).toMatchObject({ 'messaging.batch.message_count': 3 })
+    // the upload's 3 events of one key: one NDJSON record
+    expect(JSON.parse(byName['produce']!.attributes!)).toMatchObject({ 'messaging.batch.message_count': 1, 'telemetry.items': 3 })
 
     const load = byName['load into clickhouse']!
     const loadAttrs = JSON.parse(load.attributes!) as Record<string, string>

@@ -34,10 +34,10 @@ export async function ingestItems(items: unknown[], type: TelemetryType, facts: 
   const validated = spans.step('validate', () => splitAndValidate(items, type, deps.limits), (v) => ({ 'telemetry.category': facts.category, 'telemetry.items': items.length, 'telemetry.valid': okCount(v) }))
   const outcomes = spans.step('enrich', () => enrichItems(validated, type, facts), (v) => ({ 'telemetry.enriched': okCount(v) }))
   const producing = spans.child('produce')
-  const produceContext = { topicTemplate: config.topicTemplate, category: facts.category, timeoutMs: config.produceTimeoutMs, traceparent: c.get('trace').traceparent, requestId: facts.requestId }
+  const produceContext = { topicTemplate: config.topicTemplate, category: facts.category, timeoutMs: config.produceTimeoutMs, traceparent: c.get('trace').traceparent, requestId: facts.requestId, recordMaxBytes: config.recordMaxBytes }
   const produced = await produceAccepted(producer, type, outcomes, produceContext)
   if (produced.status !== 'nothing-to-send') {
-    producing?.setAttributes({ 'messaging.destination.name': produced.topic, ...(produced.status === 'acknowledged' ? { 'messaging.batch.message_count': produced.count } : {}) })
+    producing?.setAttributes({ 'messaging.destination.name': produced.topic, ...(produced.status === 'acknowledged' ? { 'messaging.batch.message_count': produced.records, 'telemetry.items': produced.count } : {}) })
     metrics.produceDuration.observe({ outcome: produced.status }, produced.durationMs / 1000)
   }
   producing?.end(produced.status === 'unavailable' ? { error: `kafka produce failed: ${produced.error}` } : {})
