@@ -6,18 +6,26 @@ const keyOf = (i: Item) => i.k
 const lines = (records: Array<{ value: string }>) => records.map((r) => r.value.split('\n').map((l) => JSON.parse(l) as Item))
 
 describe('packRecords: items → NDJSON records', () => {
-  it('puts a run of equal keys into one record, in order, and starts a new record when the key changes', () => {
+  it('puts every item of a key into one record, keys in order of their first item, each key in its order', () => {
     const items: Item[] = [
       { k: 'a', n: 1 },
       { k: 'a', n: 2 },
       { k: 'b', n: 3 },
       { k: 'a', n: 4 },
-      { k: 'a', n: 5 },
+      { k: 'c', n: 5 },
+      { k: 'b', n: 6 },
     ]
     const records = packRecords(items, keyOf, 65_536)
-    expect(records.map((r) => r.key)).toEqual(['a', 'b', 'a'])
-    expect(lines(records).map((ls) => ls.map((l) => l.n))).toEqual([[1, 2], [3], [4, 5]])
-    expect(records[0]!.value).toBe('{"k":"a","n":1}\n{"k":"a","n":2}')
+    expect(records.map((r) => r.key)).toEqual(['a', 'b', 'c'])
+    expect(lines(records).map((ls) => ls.map((l) => l.n))).toEqual([[1, 2, 4], [3, 6], [5]])
+    expect(records[0]!.value).toBe('{"k":"a","n":1}\n{"k":"a","n":2}\n{"k":"a","n":4}')
+  })
+
+  it('keeps a key\'s records in order when interleaved keys are cut at the bound', () => {
+    const items: Item[] = Array.from({ length: 8 }, (_, n) => ({ k: n % 2 === 0 ? 'a' : 'b', n })) // each 15 characters
+    const records = packRecords(items, keyOf, 15 * 2 + 1) // two items a record
+    expect(records.map((r) => r.key)).toEqual(['a', 'a', 'b', 'b'])
+    expect(lines(records).map((ls) => ls.map((l) => l.n))).toEqual([[0, 2], [4, 6], [1, 3], [5, 7]])
   })
 
   it('cuts a record before the item that would take it over the bound, never splitting an item', () => {
