@@ -11,6 +11,9 @@ import type { OtlpItem } from './otlpToItems.ts'
 import { bytesBase64, longText } from './wireValues.ts'
 
 const readStrict = protobuf.util.utf8.readStrict
+// Buffer's own slicers: flat strings straight from the bytes (JSON.stringify and the id checks then read them
+// without flattening the string a concatenation loop builds)
+const slice = Buffer.prototype as unknown as { latin1Slice(this: Buffer, start: number, end: number): string; hexSlice(this: Buffer, start: number, end: number): string }
 const Long = protobuf.util.Long as unknown as { fromBits(low: number, high: number, unsigned: boolean): { low: number; high: number; unsigned: boolean } }
 
 /** Thrown (one instance) when the request leaves the common shape: the caller then takes the general path. */
@@ -21,13 +24,13 @@ const NOT_COMMON = new NotCommon('not the common shape')
 const MAX_DEPTH = 24
 
 // The cursor over the body: module state, as the walk is synchronous and never re-entered.
-let buf: Uint8Array = new Uint8Array(0)
+let buf: Buffer = Buffer.alloc(0)
 let pos = 0
 let view = new DataView(buf.buffer)
 
 /** The request's span items, or null when the general path must decode it (see the top of this file). */
 export function spansFromProtobuf(body: Uint8Array): OtlpItem[] | null {
-  buf = body
+  buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
   pos = 0
   view = new DataView(body.buffer, body.byteOffset, body.byteLength)
   const items: OtlpItem[] = []
@@ -42,7 +45,7 @@ export function spansFromProtobuf(body: Uint8Array): OtlpItem[] | null {
   } catch {
     return null // NOT_COMMON, or strict UTF-8 refusing a string: the general path decodes and words it
   } finally {
-    buf = new Uint8Array(0)
+    buf = Buffer.alloc(0)
     view = new DataView(buf.buffer)
   }
 }
@@ -295,8 +298,6 @@ function readKeyValueList(end: number, depth: number): Record<string, unknown> {
 
 // ---- wire values ----------------------------------------------------------------------------------------
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
-
 /** A length-delimited field's end, within the enclosing message's. */
 function subEnd(end: number): number {
   const length = readVarint32(end)
@@ -375,10 +376,17 @@ function skipFixed(end: number, n: number) {
   pos += n
 }
 
-/** A string field (strict UTF-8, as protobufjs reads it: invalid bytes throw, the general path words them). */
+/** A string field (strict UTF-8, as protobufjs reads it: invalid bytes throw, the general path words them; ASCII is read as it is). */
 function readString(end: number): string {
   const to = subEnd(end)
-  const s = readStrict(buf, pos, to)
+  let ascii = true
+  for (let i = pos; i < to; i++) {
+    if (buf[i]! > 127) {
+      ascii = false
+      break
+    }
+  }
+  const s = ascii ? slice.latin1Slice.call(buf, pos, to) : readStrict(buf, pos, to)
   pos = to
   return s
 }
@@ -386,10 +394,9 @@ function readString(end: number): string {
 /** An id: bytes as lowercase hex; empty is absent. */
 function readId(end: number): string | undefined {
   const to = subEnd(end)
-  let out = ''
-  for (let i = pos; i < to; i++) out += HEX[buf[i]!]
+  const out = to === pos ? undefined : slice.hexSlice.call(buf, pos, to)
   pos = to
-  return out === '' ? undefined : out
+  return out
 }
 
 function readBase64(end: number): string {
