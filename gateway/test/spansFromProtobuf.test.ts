@@ -5,6 +5,9 @@
 // When it answers null the general path decides, so only the "answered" cases need comparing; the common
 // requests must be answered (else it would buy nothing).
 import { readFileSync } from 'node:fs'
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace'
 import fc from 'fast-check'
 import protobuf from 'protobufjs'
 import { describe, expect, it } from 'vitest'
@@ -105,6 +108,19 @@ const request = fc.record({
 describe('protobuf traces decoded in one pass give the general path items', () => {
   it.each(golden.map((g, i) => [i, g] as const))('golden traces request %i (answered)', (_i, body) => {
     expect(sameAsGeneralPath(body)).toBe(true)
+  })
+
+  it("the OpenTelemetry JS SDK's protobuf request (answered)", () => {
+    const exporter = new InMemorySpanExporter()
+    const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'unit-svc', 'host.name': 'h' }), spanProcessors: [new SimpleSpanProcessor({ exporter })] })
+    const tracer = provider.getTracer('unit', '1.0.0')
+    const root = tracer.startSpan('root', { kind: 1, attributes: { n: 7, big: 2 ** 40, ratio: 0.25, ok: true, list: ['a', 'b'], nums: [1, 2] } })
+    root.addEvent('step', { at: 'middle' })
+    root.addLink({ context: root.spanContext(), attributes: { why: 'self' } })
+    root.setStatus({ code: 2, message: 'boom' })
+    root.end()
+    tracer.startSpan('second').end()
+    expect(sameAsGeneralPath(ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans())!)).toBe(true)
   })
 
   it('generated requests: every value kind, absent and empty fields, int64 and time extremes (all answered)', () => {
