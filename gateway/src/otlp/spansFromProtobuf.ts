@@ -245,7 +245,7 @@ function readKeyValue(end: number, out: Record<string, unknown>, depth: number) 
   let seenValue = false
   while (pos < end) {
     const tag = readTag(end)
-    if (tag === ((1 << 3) | 2)) key = nonEmpty(readString(end))
+    if (tag === ((1 << 3) | 2)) key = nonEmpty(readKey(end))
     else if (tag === ((2 << 3) | 2)) {
       if (seenValue) throw NOT_COMMON // protobufjs merges a second value
       seenValue = true
@@ -385,6 +385,52 @@ function readString(end: number): string {
   const s = readStrict(buf, pos, to)
   pos = to
   return s
+}
+
+// Attribute keys recur on every span (the same dozen semantic-convention names): the string made for a key's
+// bytes is kept in a small direct-mapped table, so a recurring key costs a byte comparison instead of a
+// UTF-8 decode, and the property store gets the string V8 already interned instead of hashing a new one.
+const KEY_SLOTS = 512
+const MAX_CACHED_KEY = 64
+const keyBytes: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(KEY_SLOTS).fill(undefined)
+const keyTexts: string[] = new Array<string>(KEY_SLOTS).fill('')
+
+/** An attribute key: readString, through the table of recurring keys. */
+function readKey(end: number): string {
+  const to = subEnd(end)
+  const n = to - pos
+  if (n === 0 || n > MAX_CACHED_KEY) {
+    const s = readStrict(buf, pos, to)
+    pos = to
+    return s
+  }
+  const slot = keySlot(n, buf[pos]!, buf[pos + 1]! | 0, buf[pos + (n >> 1)]!, buf[to - 2]!, buf[to - 1]!)
+  const cached = keyBytes[slot]
+  if (cached !== undefined && cached.length === n && sameBytes(cached, pos)) {
+    pos = to
+    return keyTexts[slot]!
+  }
+  const s = readStrict(buf, pos, to) // throws on invalid UTF-8 before anything is kept
+  keyBytes[slot] = new Uint8Array(buf.subarray(pos, to)) // a copy: the table must not hold on to the body
+  keyTexts[slot] = s
+  pos = to
+  return s
+}
+
+/** A slot from the length and five of the key's bytes (the semantic-convention names differ in them). */
+function keySlot(n: number, a: number, b: number, c: number, d: number, e: number): number {
+  let h = n
+  h = (h * 31 + a) | 0
+  h = (h * 31 + b) | 0
+  h = (h * 31 + c) | 0
+  h = (h * 31 + d) | 0
+  h = (h * 31 + e) | 0
+  return (h ^ (h >>> 9)) & (KEY_SLOTS - 1)
+}
+
+function sameBytes(cached: Uint8Array, at: number): boolean {
+  for (let i = 0; i < cached.length; i++) if (cached[i] !== buf[at + i]) return false
+  return true
 }
 
 /** An id: bytes as lowercase hex; empty is absent. */
