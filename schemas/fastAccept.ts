@@ -117,6 +117,22 @@ export function boundedProperties(value: unknown, limits: ItemLimits): number {
   return shape && shape.keys <= limits.propertyKeys ? shape.bytes : -1
 }
 
+// the last resource_attributes object measured, its limits and bound
+let lastShared: { value: unknown; limits: ItemLimits; bound: number } = { value: undefined, limits: { eventBytes: 0, propertyDepth: 0, propertyKeys: 0 }, bound: -1 }
+
+/**
+ * boundedProperties of an object the items of one request share (OTLP's resource attributes: one object for
+ * every span, point or record of a resource), measured once for a run of items holding it. Nothing mutates
+ * an item between its mapping and its enrichment, so the same object has the same bound. Holds on to the
+ * last object until another is measured (one request's at most).
+ */
+export function sharedPropertiesBound(value: unknown, limits: ItemLimits): number {
+  if (value === lastShared.value && limits === lastShared.limits) return lastShared.bound
+  const bound = boundedProperties(value, limits)
+  if (typeof value === 'object' && value !== null) lastShared = { value, limits, bound }
+  return bound
+}
+
 /** Deeper than this, an object without a depth limit takes the full path (the walk is recursive). */
 const UNLIMITED_DEPTH = 64
 

@@ -1,7 +1,7 @@
 // The validation shortcut of log records (schemas/fastAccept.ts says what a shortcut may do): the checks of
 // clientLogRecordSchema and the item limits in one walk, for the common valid record; false sends the
 // record through the schema, which words the refusal.
-import { boundedJson, boundedProperties, boundedString, isCanonicalUnixNano, isPlainRecord, isSpanId, isTraceId, keyBound, type ItemLimits } from './fastAccept.ts'
+import { boundedJson, boundedProperties, sharedPropertiesBound, boundedString, isCanonicalUnixNano, isPlainRecord, isSpanId, isTraceId, keyBound, type ItemLimits } from './fastAccept.ts'
 import { scopeBound } from './spanFastAccept.ts'
 
 /** true only for a log record clientLogRecordSchema accepts unchanged, within LIMIT_EVENT_BYTES and the property limits. */
@@ -45,8 +45,10 @@ export function acceptLogRecordFast(record: unknown, limits: ItemLimits): boolea
         size = boundedString(v, 1, 256)
         break
       case 'attributes':
-      case 'resource_attributes':
         size = boundedProperties(v, limits)
+        break
+      case 'resource_attributes':
+        size = sharedPropertiesBound(v, limits)
         break
       case 'scope':
         size = scopeBound(v)

@@ -1,7 +1,7 @@
 // The validation shortcut of metric points (schemas/fastAccept.ts says what a shortcut may do): the checks of
 // clientMetricPointSchema (its histogram / value rules included) and the item limits in one walk, for the
 // common valid point; false sends the point through the schema, which words the refusal.
-import { boundedProperties, boundedString, isCanonicalUnixNano, isPlainRecord, keyBound, type ItemLimits } from './fastAccept.ts'
+import { boundedProperties, sharedPropertiesBound, boundedString, isCanonicalUnixNano, isPlainRecord, keyBound, type ItemLimits } from './fastAccept.ts'
 import { scopeBound } from './spanFastAccept.ts'
 
 const METRIC_TYPES = new Set(['gauge', 'sum', 'histogram'])
@@ -68,8 +68,10 @@ export function acceptMetricPointFast(point: unknown, limits: ItemLimits): boole
         size = Array.isArray(v) && v.length <= 511 && v.every(isFiniteNumber) ? 2 + v.length * (NUMBER + 1) : -1
         break
       case 'attributes':
-      case 'resource_attributes':
         size = boundedProperties(v, limits)
+        break
+      case 'resource_attributes':
+        size = sharedPropertiesBound(v, limits)
         break
       case 'scope':
         size = scopeBound(v)

@@ -1,7 +1,7 @@
 // The validation shortcut of spans (schemas/fastAccept.ts says what a shortcut may do): the checks of
 // clientSpanSchema and the item limits in one walk over the span, for the common valid span; false sends
 // the span through the schema, which words the refusal.
-import { boundedObject, boundedProperties, boundedString, decimalAtLeast, isCanonicalUnixNano, isPlainRecord, isSpanId, isTraceId, keyBound, stringBound, type ItemLimits } from './fastAccept.ts'
+import { boundedObject, boundedProperties, sharedPropertiesBound, boundedString, decimalAtLeast, isCanonicalUnixNano, isPlainRecord, isSpanId, isTraceId, keyBound, stringBound, type ItemLimits } from './fastAccept.ts'
 
 const SPAN_KINDS = new Set(['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'])
 const STATUS_CODES = new Set(['unset', 'ok', 'error'])
@@ -45,8 +45,10 @@ export function acceptSpanFast(span: unknown, limits: ItemLimits): boolean {
         size = boundedString(v, 1, 256)
         break
       case 'attributes':
-      case 'resource_attributes':
         size = boundedProperties(v, limits)
+        break
+      case 'resource_attributes':
+        size = sharedPropertiesBound(v, limits)
         break
       case 'events':
         size = eventsBound(v, limits)

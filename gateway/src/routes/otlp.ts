@@ -1,5 +1,6 @@
 // POST /v1/traces, /v1/metrics, /v1/logs — OTLP/HTTP (protobuf or JSON), in order:
 //   decode → OTLP to items → validate → enrich → produce (ingestItems.ts) → respond
+// (protobuf traces in the common shape are mapped to items while decoding: otlp/spansFromProtobuf.ts)
 // The items are spans, metric points and log records in our own shapes (schemas/), taking the same steps as
 // every /v1/batch item. Answers per OTLP/HTTP:
 // 200 with Export*ServiceResponse (partial_success when items were refused); every other answer is a
@@ -32,7 +33,7 @@ export function otlpRoute(kind: SignalKind, type: TelemetryType, deps: OtlpDeps)
     if (!decoded.ok) return refuse(c, { status: decoded.status, message: decoded.message, retryable: false })
     const { encoding } = decoded
 
-    const mapped = otlpToItems(kind, decoded.request, receivedAt)
+    const mapped = 'items' in decoded ? { ok: true as const, items: decoded.items } : otlpToItems(kind, decoded.request, receivedAt)
     if (!mapped.ok) return refuse(c, { status: 400, message: mapped.message, retryable: false })
     if (mapped.items.length > limits.otlpItemsPerRequest) {
       return refuse(c, { status: 413, message: `request has ${mapped.items.length} ${type.noun}s, limit ${limits.otlpItemsPerRequest} (LIMIT_OTLP_ITEMS_PER_REQUEST)`, retryable: false })

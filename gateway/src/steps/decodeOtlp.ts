@@ -4,12 +4,16 @@
 import type { Readable } from 'node:stream'
 import type { Limits } from '../../../common/config.ts'
 import { decodeProtobufRequest, type SignalKind } from '../otlp/otlpProto.ts'
+import type { OtlpItem } from '../otlp/otlpToItems.ts'
+import { spansFromProtobuf } from '../otlp/spansFromProtobuf.ts'
 import { otlpEncodingOf, type OtlpEncoding } from '../refusals.ts'
 import { mediaType, readDecompressedBody } from './decodeBody.ts'
 
 export type { OtlpEncoding }
 export type OtlpDecodeResult =
   | { ok: true; request: unknown; encoding: OtlpEncoding; bytes: number }
+  /** protobuf traces in the common shape, already mapped to span items in the same pass (spansFromProtobuf.ts) */
+  | { ok: true; items: OtlpItem[]; encoding: OtlpEncoding; bytes: number }
   | { ok: false; status: 400 | 413 | 415; message: string; encoding: OtlpEncoding }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -25,6 +29,8 @@ export async function decodeOtlp(req: Request, kind: SignalKind, limits: Limits,
   if (!read.ok) return { ...read, encoding }
   const { body } = read
   if (encoding === 'protobuf') {
+    const items = kind === 'traces' ? spansFromProtobuf(body) : null
+    if (items) return { ok: true, items, encoding, bytes: body.length }
     try {
       return { ok: true, request: decodeProtobufRequest(kind, body), encoding, bytes: body.length }
     } catch (err) {
