@@ -12,6 +12,9 @@ import { promisify } from 'node:util'
 import autocannon from 'autocannon'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { Kafka, logLevel } from 'kafkajs'
+import { loadConfig } from '../common/config.ts'
+import { packRecords } from '../gateway/src/steps/packRecords.ts'
+import { eventType } from '../schemas/eventType.ts'
 import { gatewayEvents } from './gatewayEvents.ts'
 import { bodyPool, eventSizes, type BenchBody } from './generator.ts'
 import { otlpTraceTemplate, type OtlpBodyTemplate } from './otlpBodies.ts'
@@ -327,7 +330,7 @@ async function brokerCeiling(records: number, payloadFile: string, kafkaPid: () 
   const watch = watchProcesses([{ name: 'kafka', pid: kafkaPid, owned: false }])
   const args = [
     stackScript(), 'kafka-class', 'org.apache.kafka.tools.ProducerPerformance',
-    '--topic', ceilingTopic, '--num-records', String(records), '--payload-file', payloadFile, '--throughput', '-1',
+    '--topic', ceilingTopic, '--num-records', String(records), '--payload-file', payloadFile, '--payload-delimiter', PAYLOAD_DELIMITER, '--throughput', '-1',
     '--producer-props', `bootstrap.servers=${BROKERS[0]}`, 'acks=all', `compression.type=${KAFKA_COMPRESSION}`,
   ]
   const { stdout } = await promisify(execFile)('bash', args, { timeout: 300_000, maxBuffer: 10 * 1024 * 1024 })
@@ -339,12 +342,21 @@ async function brokerCeiling(records: number, payloadFile: string, kafkaPid: () 
   return { records, recordsPerS: Number(m[1]), mbPerS: Number(m[2]), avgLatencyMs: Number(m[3]), p99LatencyMs: Number(m[7]), kafkaCpuUsPerRecord, summary: line.trim() }
 }
 
-/** The gateway's Kafka messages for these bodies (real validation + enrichment), one per line. */
-function writePayloadFile(pool: BenchBody[]): { file: string; meanBytes: number } {
-  const lines = gatewayEvents(pool.slice(0, 16)).map((e) => JSON.stringify(e))
+/**
+ * The gateway's Kafka record values for these bodies (real validation + enrichment, packed per upload as the
+ * gateway packs them, KAFKA_RECORD_MAX_BYTES), separated by U+001E: NDJSON values hold newlines, and
+ * JSON.stringify escapes every control character, so a raw U+001E cannot occur inside one.
+ */
+const PAYLOAD_DELIMITER = '\u001e'
+function writePayloadFile(pool: BenchBody[]): { file: string; meanBytes: number; meanEventBytes: number; eventsPerRecord: number } {
+  const recordMaxBytes = loadConfig({ KAFKA_RECORD_MAX_BYTES: env.KAFKA_RECORD_MAX_BYTES }).gateway.recordMaxBytes
+  const uploads = pool.slice(0, 16).map((body) => gatewayEvents([body]))
+  const values = uploads.flatMap((events) => packRecords(events, (e) => eventType.partitionKey(e), recordMaxBytes).map((r) => r.value))
+  const events = uploads.reduce((n, u) => n + u.length, 0)
   const file = `${logDir}/payloads.txt`
-  writeFileSync(file, lines.join('\n'))
-  return { file, meanBytes: Math.round(lines.reduce((s, l) => s + Buffer.byteLength(l), 0) / lines.length) }
+  writeFileSync(file, values.join(PAYLOAD_DELIMITER))
+  const bytes = values.reduce((s, v) => s + Buffer.byteLength(v), 0)
+  return { file, meanBytes: Math.round(bytes / values.length), meanEventBytes: Math.round((bytes - (events - values.length)) / events), eventsPerRecord: round(events / values.length, 1) }
 }
 
 // ---- consumer log: inserts per second and rows per insert ---------------------------------------------
@@ -570,9 +582,11 @@ async function main() {
     const http = await httpCeiling(poolFor(100, false, 0), D.ceiling, WORKERS)
     say(`  ${http.requestsPerS} req/s, ${http.eventsPerS} events/s`)
     const payload = writePayloadFile(poolFor(100, false, 0))
-    const records = Math.min(3_000_000, Math.max(100_000, main.load.acceptedEvents))
-    say(`ceiling (b): Kafka ProducerPerformance, ${records} records of ~${payload.meanBytes} bytes, acks=all, compression ${KAFKA_COMPRESSION}`)
-    const broker = await brokerCeiling(records, payload.file, stackPids('kafka'))
+    const records = Math.round(Math.min(3_000_000, Math.max(100_000, main.load.acceptedEvents)) / payload.eventsPerRecord)
+    say(`ceiling (b): Kafka ProducerPerformance, ${records} records of ~${payload.meanBytes} bytes (${payload.eventsPerRecord} events each), acks=all, compression ${KAFKA_COMPRESSION}`)
+    const brokerRecords = await brokerCeiling(records, payload.file, stackPids('kafka'))
+    // per event, as every other figure: records/s × events per record, the broker's CPU ÷ events per record
+    const broker = { ...brokerRecords, eventsPerRecord: payload.eventsPerRecord, eventsPerS: round(brokerRecords.recordsPerS * payload.eventsPerRecord), kafkaCpuUsPerEvent: round(brokerRecords.kafkaCpuUsPerRecord / payload.eventsPerRecord, 2) }
     say(`  ${broker.summary}`)
 
     // 6. exactly once: every acknowledged request's events are in ClickHouse, once
@@ -604,7 +618,7 @@ async function main() {
     // ---- report ----
     const mainProc = (row: ScenarioRow, n: string) => row.processes.find((p) => p.name === n)!
     const ratios = {
-      gatewayOverBroker: round(main.load.eventsPerS / broker.recordsPerS, 3),
+      gatewayOverBroker: round(main.load.eventsPerS / broker.eventsPerS, 3),
       landedOverGateway: round(main.e2e!.landedEventsPerS / main.load.eventsPerS, 3),
       gatewayOverHttp: round(main.load.eventsPerS / http.eventsPerS, 3),
       twoWorkersOverOne: round(main.load.eventsPerS / oneWorker.load.eventsPerS, 3),
@@ -635,7 +649,7 @@ async function main() {
       steady: scenarioCost(steady),
       otlp: scenarioCost(otlp),
       http: { eventsPerS: http.eventsPerS, cpuUsPerEvent: http.cpuUsPerEvent },
-      broker: { recordsPerS: broker.recordsPerS, kafkaCpuUsPerRecord: broker.kafkaCpuUsPerRecord },
+      broker: { eventsPerS: broker.eventsPerS, kafkaCpuUsPerEvent: broker.kafkaCpuUsPerEvent },
       memory: { main: main.gatewayMemory, overload: overload.gatewayMemory },
       profiles: PROFILE ? busiestProfiles(started) : {},
     }
@@ -654,7 +668,7 @@ async function main() {
       startedAt: new Date(started).toISOString(),
       durationS: Math.round((Date.now() - started) / 1000),
       machine: await machine(),
-      settings: { gatewayWorkers: WORKERS, consumerWorkers: CONSUMER_WORKERS, connections: CONNECTIONS, kafkaCompression: KAFKA_COMPRESSION, partitions: PARTITIONS, eventBytes: eventSizes(), kafkaMessageMeanBytes: payload.meanBytes, gatewayLogLevel: 'info', consumerLogLevel: 'debug (one line per insert, for the insert counts)' },
+      settings: { gatewayWorkers: WORKERS, consumerWorkers: CONSUMER_WORKERS, connections: CONNECTIONS, kafkaCompression: KAFKA_COMPRESSION, partitions: PARTITIONS, eventBytes: eventSizes(), kafkaRecordMeanBytes: payload.meanBytes, kafkaEventsPerRecord: payload.eventsPerRecord, enrichedEventMeanBytes: payload.meanEventBytes, gatewayLogLevel: 'info', consumerLogLevel: 'debug (one line per insert, for the insert counts)' },
       scenarios: rows,
       ceilings: { http, broker },
       exactlyOnce,
@@ -665,7 +679,7 @@ async function main() {
         'The machine was shared with other jobs during the run: figures are noisy; ratios come from this one run.',
         'ack->visible: ClickHouse polled every 250 ms for rows inserted recently (inserted_at has second precision on 18.16, so it only bounds the window); a request counts as visible at the start of the first poll that sees all of its events. Resolution ~250 ms; figures are per request.',
         'landed events/s: acknowledged events of the scenario / (time the last of them was visible - scenario start).',
-        'broker ceiling: ProducerPerformance with the gateway\'s own serialized events as payloads (no key, no headers), same acks and compression, on its own topic while the consumer was idle.',
+        'broker ceiling: ProducerPerformance with the gateway\'s own record values as payloads (its NDJSON records of an upload\'s events, KAFKA_RECORD_MAX_BYTES; no key, no headers), same acks and compression, on its own topic while the consumer was idle; events/s = records/s × events per record.',
       ],
     }
     const md = markdown(report)
@@ -707,7 +721,7 @@ async function machine() {
 }
 
 function markdown(r: { [k: string]: unknown } & { scenarios: ScenarioRow[] }): string {
-  const rep = r as unknown as { scenarios: ScenarioRow[]; mode: string; run: string; startedAt: string; durationS: number; machine: Record<string, unknown>; settings: Record<string, unknown>; ceilings: { http: LoadResult; broker: { recordsPerS: number; mbPerS: number; records: number; p99LatencyMs: number } }; exactlyOnce: Record<string, unknown>; ratios: Record<string, number>; targets: Record<string, boolean>; limits: Record<string, string[]>; notes: string[] }
+  const rep = r as unknown as { scenarios: ScenarioRow[]; mode: string; run: string; startedAt: string; durationS: number; machine: Record<string, unknown>; settings: Record<string, unknown>; ceilings: { http: LoadResult; broker: { recordsPerS: number; eventsPerS: number; eventsPerRecord: number; mbPerS: number; records: number; p99LatencyMs: number } }; exactlyOnce: Record<string, unknown>; ratios: Record<string, number>; targets: Record<string, boolean>; limits: Record<string, string[]>; notes: string[] }
   const proc = (row: ScenarioRow, n: string) => {
     const p = row.processes.find((x) => x.name === n)
     return p ? `${p.cpuSeconds} / ${p.peakRssMb}` : '-'
@@ -731,7 +745,7 @@ function markdown(r: { [k: string]: unknown } & { scenarios: ScenarioRow[] }): s
     '**Ceilings (same run)**',
     '',
     `- HTTP + JSON (bare Hono handler, 100-event bodies, same workers and connections): ${rep.ceilings.http.requestsPerS} req/s = ${rep.ceilings.http.eventsPerS} events/s, p99 ${rep.ceilings.http.latencyMs.p99} ms`,
-    `- Broker (Kafka ProducerPerformance, ${rep.ceilings.broker.records} records, gateway payloads, acks=all): ${rep.ceilings.broker.recordsPerS} records/s (${rep.ceilings.broker.mbPerS} MB/s), p99 ${rep.ceilings.broker.p99LatencyMs} ms`,
+    `- Broker (Kafka ProducerPerformance, ${rep.ceilings.broker.records} of the gateway's records, ${rep.ceilings.broker.eventsPerRecord} events each, acks=all): ${rep.ceilings.broker.recordsPerS} records/s = ${rep.ceilings.broker.eventsPerS} events/s (${rep.ceilings.broker.mbPerS} MB/s), p99 ${rep.ceilings.broker.p99LatencyMs} ms`,
     '',
     '**Ratios**',
     '',

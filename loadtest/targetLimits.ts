@@ -29,8 +29,8 @@ export type LimitInputs = {
   otlp: ScenarioCost
   /** the bare Hono handler parsing the same bodies: events/s and its CPU µs per event */
   http: { eventsPerS: number; cpuUsPerEvent: number }
-  /** Kafka's ProducerPerformance with the gateway's records: records/s and the broker's CPU µs per record */
-  broker: { recordsPerS: number; kafkaCpuUsPerRecord: number }
+  /** Kafka's ProducerPerformance with the gateway's records: events/s and the broker's CPU µs per event */
+  broker: { eventsPerS: number; kafkaCpuUsPerEvent: number }
   memory: { main?: WorkerMemory; overload?: WorkerMemory }
   profiles: { gateway?: ProfileSummary; consumer?: ProfileSummary }
 }
@@ -77,9 +77,9 @@ export function limitOf(kind: TargetKind, x: LimitInputs): string[] {
     case 'consumerCpu':
       return [`the consumers used ${r1(main.cpuSeconds.consumer! / main.measuredS)} cores for ${thousands(main.landedPerS)} rows/s landed`, ...profileLines(x.profiles.consumer, 'consumer worker')]
     case 'totalCpu':
-      return [`split per event: gateway ${c.gateway}, consumers ${c.consumer}, Kafka ${c.kafka} (its own floor: ${x.broker.kafkaCpuUsPerRecord} µs per record under ProducerPerformance), ClickHouse ${c.clickhouse} µs`]
+      return [`split per event: gateway ${c.gateway}, consumers ${c.consumer}, Kafka ${c.kafka} (its own floor: ${x.broker.kafkaCpuUsPerEvent} µs per event of the gateway's records under ProducerPerformance), ClickHouse ${c.clickhouse} µs`]
     case 'rate':
-      return [cpuBound(main, x.cores, 'event'), `ceilings of the same run: bare HTTP + JSON ${thousands(x.http.eventsPerS)} events/s, Kafka alone ${thousands(x.broker.recordsPerS)} records/s`]
+      return [cpuBound(main, x.cores, 'event'), `ceilings of the same run: bare HTTP + JSON ${thousands(x.http.eventsPerS)} events/s, Kafka alone ${thousands(x.broker.eventsPerS)} events/s in the gateway's records`]
     case 'landed':
       return [`the gateway acknowledged ${thousands(main.itemsPerS)} events/s and took ${r1(main.cpuSeconds.gateway! / main.measuredS)} cores; loading them needs consumers + ClickHouse ${r1(c.consumer! + c.clickhouse!)} µs per event = ${r1(((c.consumer! + c.clickhouse!) * main.itemsPerS) / 1e6)} cores more, on a machine of ${x.cores}: they landed ${thousands(main.landedPerS)}/s`]
     case 'visibleMain':

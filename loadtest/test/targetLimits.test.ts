@@ -23,7 +23,7 @@ const inputs = (over: Partial<LimitInputs> = {}): LimitInputs => ({
   steady: scenario({ itemsPerS: 10_000, landedPerS: 10_000 }),
   otlp: scenario(),
   http: { eventsPerS: 200_000, cpuUsPerEvent: 6.5 },
-  broker: { recordsPerS: 140_000, kafkaCpuUsPerRecord: 2.1 },
+  broker: { eventsPerS: 1_400_000, kafkaCpuUsPerEvent: 0.3 },
   memory: { main: { rssMb: 300, heapTotalMb: 120, heapUsedMb: 100, externalMb: 40, spaces: { old: 90, new: 16, code: 0.5 } } },
   profiles: {},
   ...over,
