@@ -228,41 +228,62 @@ async function drive(scenario: number, url: string, traffic: Traffic, opts: { du
 }
 
 /**
- * Polls ClickHouse every 250 ms for rows inserted recently, marking each acknowledged request visible. The
- * poll reads only the parts written since shortly before the previous poll (`_part IN ...`: a row inserted
- * then lives in a part written then, or in a merge of it written later), so its own cost does not grow with
- * the table: scanning the whole table four times a second was ClickHouse CPU charged to the pipeline.
+ * Polls ClickHouse every 250 ms for the acknowledged requests' rows, marking each request visible once all its
+ * rows are there. Each poll reads only parts written since shortly before the previous poll (`_part IN ...`), so
+ * its own cost does not grow with the table (scanning the whole table four times a second was ClickHouse CPU
+ * charged to the pipeline). Two counts per request: the rows of every inserted (level 0) part, each part read
+ * once and added up, so a request whose items went to several partitions, hence several inserts seconds apart
+ * (OTLP: one record per trace), is seen whole; and the rows inserted in the last seconds of the recent parts,
+ * which also finds rows whose inserted part a merge replaced before a poll saw it.
  */
 function startVisibilityPoller(ch: ClickHouseClient) {
   let stopped = false
   let lastStart = Date.now()
   const series: { t: number; rows: number; activeParts: number }[] = []
+  const seenInsertedParts = new Set<string>()
+  const rowsInSeenParts = new Map<string, number>()
   const text = async (query: string) => (await (await ch.query({ query, format: 'TabSeparated' })).text()).split('\n').filter((l) => l !== '')
+  const countsIn = (parts: Map<string, string[]>, where: string) =>
+    Promise.all([...parts].map(([table, names]) => text(`SELECT request_id, count() FROM ${table} WHERE _part IN (${names.map((n) => `'${n}'`).join(', ')})${where} GROUP BY request_id`))).then((r) => r.flat())
+  const markVisible = (lines: string[], at: number, addUp: boolean) => {
+    for (const line of lines) {
+      const [id, n] = line.split('\t') as [string, string]
+      const a = acks.get(id)
+      if (!a || a.visibleAt !== 0) continue
+      const rows = addUp ? (rowsInSeenParts.get(id) ?? 0) + Number(n) : Number(n)
+      if (addUp) rowsInSeenParts.set(id, rows)
+      if (rows >= a.expected) a.visibleAt = at
+    }
+  }
+  const poll = async (started: number) => {
+    const since = Math.floor(lastStart / 1000) - 2
+    const parts = await text(`SELECT table, name, level, modification_time >= toDateTime(${since}), rows FROM system.parts WHERE database = currentDatabase() AND table IN ('events', 'spans') AND active`)
+    const recent = new Map<string, string[]>()
+    const inserted = new Map<string, string[]>()
+    let activeParts = 0
+    let rows = 0
+    for (const line of parts) {
+      const [table, name, level, isRecent, partRows] = line.split('\t') as [string, string, string, string, string]
+      if (table === 'events') {
+        activeParts++
+        rows += Number(partRows)
+      }
+      // part names come from ClickHouse itself (partition_min_max_level); checked before they are quoted
+      if (!/^[\w-]+$/.test(name)) continue
+      if (isRecent === '1') recent.set(table, [...(recent.get(table) ?? []), name])
+      if (level === '0' && !seenInsertedParts.has(`${table}/${name}`)) inserted.set(table, [...(inserted.get(table) ?? []), name])
+    }
+    const [insertedCounts, recentCounts] = await Promise.all([countsIn(inserted, ''), countsIn(recent, ` AND inserted_at >= toDateTime(${since})`)])
+    for (const [table, names] of inserted) for (const n of names) seenInsertedParts.add(`${table}/${n}`)
+    markVisible(insertedCounts, started, true)
+    markVisible(recentCounts, started, false)
+    series.push({ t: started, rows, activeParts })
+  }
   const loop = (async () => {
     while (!stopped) {
       const started = Date.now()
-      const since = Math.floor(lastStart / 1000) - 2
       try {
-        const parts = await text(`SELECT table, name, modification_time >= toDateTime(${since}), rows FROM system.parts WHERE database = currentDatabase() AND table IN ('events', 'spans') AND active`)
-        const recent = new Map<string, string[]>()
-        let activeEventParts = 0
-        let eventRows = 0
-        for (const line of parts) {
-          const [table, name, isRecent, rows] = line.split('\t') as [string, string, string, string]
-          if (table === 'events') {
-            activeEventParts++
-            eventRows += Number(rows)
-          }
-          // part names come from ClickHouse itself (partition_min_max_level); checked before they are quoted
-          if (isRecent === '1' && /^[\w-]+$/.test(name)) recent.set(table, [...(recent.get(table) ?? []), name])
-        }
-        const counts = await Promise.all([...recent].map(([table, names]) => text(`SELECT request_id, count() FROM ${table} WHERE _part IN (${names.map((n) => `'${n}'`).join(', ')}) AND inserted_at >= toDateTime(${since}) GROUP BY request_id`)))
-        for (const line of counts.flat()) {
-          const [id, n] = line.split('\t') as [string, string]
-          const a = acks.get(id)
-          if (a && a.visibleAt === 0 && Number(n) >= a.expected) a.visibleAt = started
-        }
-        series.push({ t: started, rows: eventRows, activeParts: activeEventParts })
+        await poll(started)
         lastStart = started
       } catch {
         /* the table may not exist yet */
