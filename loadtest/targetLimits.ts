@@ -81,7 +81,8 @@ export function limitOf(kind: TargetKind, x: LimitInputs): string[] {
     case 'rate':
       return [cpuBound(main, x.cores, 'event'), `ceilings of the same run: bare HTTP + JSON ${thousands(x.http.eventsPerS)} events/s, Kafka alone ${thousands(x.broker.eventsPerS)} events/s in the gateway's records`]
     case 'landed':
-      return [`the gateway acknowledged ${thousands(main.itemsPerS)} events/s and took ${r1(main.cpuSeconds.gateway! / main.measuredS)} cores; loading them needs consumers + ClickHouse ${r1(c.consumer! + c.clickhouse!)} µs per event = ${r1(((c.consumer! + c.clickhouse!) * main.itemsPerS) / 1e6)} cores more, on a machine of ${x.cores}: they landed ${thousands(main.landedPerS)}/s`]
+      // the gateway works only while the load runs: its cores over the load's seconds, not over the drain
+      return [`the gateway acknowledged ${thousands(main.itemsPerS)} events/s and took ${r1(main.cpuSeconds.gateway! / main.durationS)} cores while the load ran; loading them needs consumers + ClickHouse ${r1(c.consumer! + c.clickhouse!)} µs per event = ${r1(((c.consumer! + c.clickhouse!) * main.itemsPerS) / 1e6)} cores more, on a machine of ${x.cores}: they landed ${thousands(main.landedPerS)}/s`]
     case 'visibleMain':
       return [`backlog: ${thousands(main.itemsPerS)} events/s acknowledged against ${thousands(main.landedPerS)}/s landed, so over ${main.durationS} s about ${thousands(Math.max(0, main.itemsPerS - main.landedPerS) * main.durationS)} events queued in Kafka (p50 ${main.ackToVisibleMs.p50} ms, p99 ${main.ackToVisibleMs.p99} ms)`]
     case 'visibleSteady':

@@ -37,6 +37,13 @@ describe('limitOf: the measured limit under a missed target', () => {
     expect(line).toContain('used 1.9 of 2 cores')
   })
 
+  it('counts the gateway\'s cores over the load only, and what loading needs on top', () => {
+    const [line] = limitOf('landed', inputs({ main: scenario({ measuredS: 90 }) }))
+    // 48 CPU-s over the 60 s of load = 0.8 cores (not 48 / 90); (30 + 20) µs × 20,000/s = 1 core
+    expect(line).toContain('took 0.8 cores while the load ran')
+    expect(line).toContain('50 µs per event = 1 cores more')
+  })
+
   it('splits RSS into heap, buffers and the rest, leaving out spaces under 1 MB', () => {
     const [line] = limitOf('rssMain', inputs())
     expect(line).toContain('RSS 300 MB = V8 heap 120 MB (live 100 MB; old 90, new 16)')
