@@ -1,8 +1,8 @@
 // The validation shortcut of log records (schemas/fastAccept.ts says what a shortcut may do): the checks of
 // clientLogRecordSchema and the item limits in one walk, for the common valid record; false sends the
 // record through the schema, which words the refusal.
-import { boundedJson, boundedProperties, sharedPropertiesBound, boundedString, isCanonicalUnixNano, isPlainRecord, isSpanId, isTraceId, keyBound, type ItemLimits } from './fastAccept.ts'
-import { scopeBound } from './spanFastAccept.ts'
+import { boundedJson, boundedString, isCanonicalUnixNano, isPlainRecord, isSpanId, isTraceId, keyBound, type ItemLimits } from './fastAccept.ts'
+import { otlpItemFieldBound } from './spanFastAccept.ts'
 
 /** true only for a log record clientLogRecordSchema accepts unchanged, within LIMIT_EVENT_BYTES and the property limits. */
 export function acceptLogRecordFast(record: unknown, limits: ItemLimits): boolean {
@@ -41,20 +41,9 @@ export function acceptLogRecordFast(record: unknown, limits: ItemLimits): boolea
       case 'span_id':
         size = isSpanId(v) ? 18 : -1
         break
-      case 'service':
-        size = boundedString(v, 1, 256)
-        break
-      case 'attributes':
-        size = boundedProperties(v, limits)
-        break
-      case 'resource_attributes':
-        size = sharedPropertiesBound(v, limits)
-        break
-      case 'scope':
-        size = scopeBound(v)
-        break
       default:
-        return false
+        // service, attributes, resource_attributes, scope; anything else is refused (-1)
+        size = otlpItemFieldBound(key, v, limits)
     }
     if (size < 0) return false
     bytes += keyBound(key) + size

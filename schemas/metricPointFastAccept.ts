@@ -1,8 +1,8 @@
 // The validation shortcut of metric points (schemas/fastAccept.ts says what a shortcut may do): the checks of
 // clientMetricPointSchema (its histogram / value rules included) and the item limits in one walk, for the
 // common valid point; false sends the point through the schema, which words the refusal.
-import { boundedProperties, sharedPropertiesBound, boundedString, isCanonicalUnixNano, isPlainRecord, keyBound, type ItemLimits } from './fastAccept.ts'
-import { scopeBound } from './spanFastAccept.ts'
+import { boundedString, isCanonicalUnixNano, isPlainRecord, keyBound, type ItemLimits } from './fastAccept.ts'
+import { otlpItemFieldBound } from './spanFastAccept.ts'
 
 const METRIC_TYPES = new Set(['gauge', 'sum', 'histogram'])
 const TEMPORALITIES = new Set(['unspecified', 'delta', 'cumulative'])
@@ -36,9 +36,6 @@ export function acceptMetricPointFast(point: unknown, limits: ItemLimits): boole
       case 'description':
         size = boundedString(v, 0, 1024)
         break
-      case 'service':
-        size = boundedString(v, 1, 256)
-        break
       case 'time_unix_nano':
         size = isCanonicalUnixNano(v) ? 21 : -1
         hasTime = true
@@ -67,17 +64,9 @@ export function acceptMetricPointFast(point: unknown, limits: ItemLimits): boole
       case 'explicit_bounds':
         size = Array.isArray(v) && v.length <= 511 && v.every(isFiniteNumber) ? 2 + v.length * (NUMBER + 1) : -1
         break
-      case 'attributes':
-        size = boundedProperties(v, limits)
-        break
-      case 'resource_attributes':
-        size = sharedPropertiesBound(v, limits)
-        break
-      case 'scope':
-        size = scopeBound(v)
-        break
       default:
-        return false
+        // service, attributes, resource_attributes, scope; anything else is refused (-1)
+        size = otlpItemFieldBound(key, v, limits)
     }
     if (size < 0) return false
     bytes += keyBound(key) + size

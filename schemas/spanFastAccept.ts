@@ -41,26 +41,15 @@ export function acceptSpanFast(span: unknown, limits: ItemLimits): boolean {
       case 'status':
         size = statusBound(v)
         break
-      case 'service':
-        size = boundedString(v, 1, 256)
-        break
-      case 'attributes':
-        size = boundedProperties(v, limits)
-        break
-      case 'resource_attributes':
-        size = sharedPropertiesBound(v, limits)
-        break
       case 'events':
         size = eventsBound(v, limits)
         break
       case 'links':
         size = linksBound(v)
         break
-      case 'scope':
-        size = scopeBound(v)
-        break
       default:
-        return false
+        // service, attributes, resource_attributes, scope; anything else is refused (-1)
+        size = otlpItemFieldBound(key, v, limits)
     }
     if (size < 0) return false
     bytes += keyBound(key) + size
@@ -81,6 +70,25 @@ function statusBound(v: unknown): number {
 }
 
 /** scopeSchema: its JSON length bound, or -1. */
+/**
+ * The fields every OTLP item (span, metric point, log record) has, in the one shape the mapper gives them: their
+ * JSON length bound, or -1 (also for a key that is none of them, which the item's schema does not allow).
+ */
+export function otlpItemFieldBound(key: string, v: unknown, limits: ItemLimits): number {
+  switch (key) {
+    case 'service':
+      return boundedString(v, 1, 256)
+    case 'attributes':
+      return boundedProperties(v, limits)
+    case 'resource_attributes':
+      return sharedPropertiesBound(v, limits)
+    case 'scope':
+      return scopeBound(v)
+    default:
+      return -1
+  }
+}
+
 export function scopeBound(v: unknown): number {
   if (!isPlainRecord(v)) return -1
   const name = boundedString(v.name, 0, 256)
