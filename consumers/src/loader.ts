@@ -118,16 +118,13 @@ function mapItems(messages: InboundMessage[], mapRow: LoaderDeps['mapRow']): { r
   const rows: Mapped[] = []
   const dead: DeadLetter[] = []
   for (const message of messages) {
-    if (!isNdjson(message)) {
-      const mapped = mapRow(message.value)
-      if (mapped.ok) rows.push({ message, item: undefined, row: mapped.row })
-      else dead.push({ message, stage: 'map', reason: mapped.reason })
-      continue
-    }
     const values = recordItems(message)
+    // a one-item record is dead-lettered as the record it is; an NDJSON record's item as its line and index
+    const ndjson = isNdjson(message)
     for (let index = 0; index < values.length; index++) {
-      const item = { index, value: values[index]! }
-      const mapped = mapRow(item.value)
+      const value = values[index]!
+      const item = ndjson ? { index, value } : undefined
+      const mapped = mapRow(value)
       if (mapped.ok) rows.push({ message, item, row: mapped.row })
       else dead.push({ message, item, stage: 'map', reason: mapped.reason })
     }
